@@ -1,0 +1,38 @@
+# crm-pulse developer commands. `make help` lists them.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+
+.PHONY: help install lint format test bench demo services
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev,bench]'
+	rm -f $(VENV)/.installed-* && touch $@
+
+install: $(STAMP)  ## create .venv and install crm-pulse with its dev tools
+
+services:  ## make sure PostgreSQL on 127.0.0.1:5432 answers (starts the local cluster if not)
+	@scripts/ensure-services.sh
+
+lint: install  ## ruff (format + lint), mypy, import-linter (layers of STYLE.md)
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy app bot jobs reports kpi charts crm store
+	$(VENV)/bin/lint-imports
+
+format: install  ## format and fix what ruff can
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+test: lint services  ## everything CI runs: lint, then the tests on SQLite and PostgreSQL
+	$(PY) -m pytest
+
+bench: install services  ## benchmarks on the large dataset (minutes; prints a report)
+	$(PY) -m pytest tests/bench -p no:cacheprovider -s -o addopts=""
+
+demo: install  ## the whole product on the built-in portal emulator
+	$(VENV)/bin/crm-pulse demo

@@ -1,0 +1,1 @@
+"""Composition root: config, CLI, wiring, start-up and shut-down. Nothing imports app."""

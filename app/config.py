@@ -1,0 +1,276 @@
+"""Typed configuration: a TOML file plus ``CRM_PULSE_<SECTION>__<KEY>`` environment overrides.
+
+Validated once, at start-up; a bad file or value stops the program with a message that
+names the key, the value and what is allowed. Secrets are ``SecretStr`` and never printed.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+ENV_PREFIX = "CRM_PULSE_"
+
+
+class ConfigError(Exception):
+    """The configuration cannot be used; the message says which key and how to fix it."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class PortalConfig(_Section):
+    webhook_url: SecretStr = SecretStr("")
+    timezone: str = "Europe/Moscow"
+    plan: Literal["standard", "enterprise"] = "standard"
+    requests_per_second: float | None = Field(default=None, gt=0)
+    burst: int | None = Field(default=None, ge=1)
+    timeout_seconds: float = Field(default=60.0, gt=0)
+    max_retries: int = Field(default=6, ge=0)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            msg = f"unknown time zone {value!r}; use an IANA name such as 'Europe/Moscow'"
+            raise ValueError(msg) from exc
+        return value
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _webhook_shape(cls, value: SecretStr) -> SecretStr:
+        url = value.get_secret_value()
+        if url and not url.startswith(("https://", "http://")):
+            msg = "must look like https://PORTAL/rest/USER_ID/CODE/"
+            raise ValueError(msg)
+        return value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def rate(self) -> tuple[float, int]:
+        """Requests per second and burst: the plan's leaky bucket unless set explicitly."""
+        default_rate, default_burst = (5.0, 250) if self.plan == "enterprise" else (2.0, 50)
+        return (self.requests_per_second or default_rate, self.burst or default_burst)
+
+
+class StorageConfig(_Section):
+    url: str = "sqlite:///crm-pulse.db"
+
+    @field_validator("url")
+    @classmethod
+    def _supported(cls, value: str) -> str:
+        if not value.startswith(("sqlite", "postgresql")):
+            msg = "must be a sqlite:///PATH or postgresql+psycopg://USER@HOST/DB URL"
+            raise ValueError(msg)
+        return value
+
+
+class SyncConfig(_Section):
+    history_days: int = Field(default=400, ge=1)
+    overlap_minutes: int = Field(default=10, ge=0)
+    calls_window_days: int = Field(default=14, ge=1, le=14)
+    calls_reread_days: int = Field(default=2, ge=0)
+    reconcile_hours: float = Field(default=24.0, gt=0)
+
+
+class TelegramConfig(_Section):
+    token: SecretStr = SecretStr("")
+    api_base: str | None = None
+    mode: Literal["polling", "webhook"] = "polling"
+    team_chats: list[str] = Field(default_factory=list)
+    webhook_url: str | None = None
+    webhook_secret: SecretStr = SecretStr("")
+    listen_host: str = "127.0.0.1"
+    listen_port: int = Field(default=8080, ge=1, le=65535)
+
+    @field_validator("team_chats")
+    @classmethod
+    def _chat_ids(cls, value: list[str]) -> list[str]:
+        for item in value:
+            chat, _, topic = str(item).partition(":")
+            if not chat.lstrip("-").isdigit() or (topic and not topic.isdigit()):
+                msg = f"{item!r} is not a chat id or 'chat_id:topic_id'"
+                raise ValueError(msg)
+        return [str(item) for item in value]
+
+
+class CallsConfig(_Section):
+    success_seconds: int = Field(default=20, ge=0)
+    callback_window_minutes: int = Field(default=60, ge=1)
+    greeting_seconds: dict[str, int] = Field(default_factory=dict)
+
+
+class PersonConfig(_Section):
+    bitrix_id: int = Field(ge=1)
+    telegram_id: int | None = None
+    role: Literal["admin", "head", "employee"] = "employee"
+
+
+class ScopeConfig(_Section):
+    sales_departments: list[int] = Field(default_factory=list)
+
+
+class CoverageConfig(_Section):
+    key_client_field: str | None = None
+    key_client_value: str | None = None
+    key_client_ids: list[int] = Field(default_factory=list)
+    key_client_abc: bool = False
+
+    @model_validator(mode="after")
+    def _field_needs_value(self) -> CoverageConfig:
+        if self.key_client_field and self.key_client_value is None:
+            msg = "key_client_field needs key_client_value (the value that marks a key client)"
+            raise ValueError(msg)
+        return self
+
+
+class ScoringConfig(_Section):
+    successful_call: float = 1.0
+    outgoing_email: float = 0.5
+    meeting: float = 5.0
+    deal_won: float = 10.0
+    missed_call_lost: float = -1.0
+    new_deal: float = 0.0
+    connected_call: float = 0.0
+    talk_minute: float = 0.0
+
+
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+WORKING_WEEK: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri")
+
+
+class CalendarConfig(_Section):
+    weekdays: list[Weekday] = Field(default_factory=lambda: list(WORKING_WEEK))
+    hours: str = "09:00-18:00"
+    holidays: list[str] = Field(default_factory=list)
+    workdays: list[str] = Field(default_factory=list)
+
+    @field_validator("hours")
+    @classmethod
+    def _hours(cls, value: str) -> str:
+        start, sep, end = value.partition("-")
+        if not sep or not _is_hhmm(start) or not _is_hhmm(end) or start >= end:
+            msg = "must be 'HH:MM-HH:MM' with the start before the end"
+            raise ValueError(msg)
+        return value
+
+
+def _is_hhmm(text: str) -> bool:
+    hh, sep, mm = text.partition(":")
+    return bool(sep) and hh.isdigit() and mm.isdigit() and int(hh) < 24 and int(mm) < 60
+
+
+class BitrixChatConfig(_Section):
+    enabled: bool = False
+    team_dialogs: list[str] = Field(default_factory=list)
+    bot_code: str = "crm_pulse"
+    bot_token: SecretStr = SecretStr("")
+
+
+class ScheduleConfig(_Section):
+    sync: str = "*/5 * * * *"
+    full_sync: str = "30 2 * * *"
+    morning: str = "0 9 * * mon-fri"
+    pace: str = "0 13,16 * * mon-fri"
+    overdue: str = "30 9 * * mon-fri"
+
+
+class LoggingConfig(_Section):
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+
+class Config(_Section):
+    portal: PortalConfig = PortalConfig()
+    storage: StorageConfig = StorageConfig()
+    sync: SyncConfig = SyncConfig()
+    telegram: TelegramConfig = TelegramConfig()
+    calls: CallsConfig = CallsConfig()
+    people: list[PersonConfig] = Field(default_factory=list)
+    scope: ScopeConfig = ScopeConfig()
+    coverage: CoverageConfig = CoverageConfig()
+    scoring: ScoringConfig = ScoringConfig()
+    calendar: CalendarConfig = CalendarConfig()
+    plans: dict[str, Any] = Field(default_factory=dict)
+    bitrix_chat: BitrixChatConfig = BitrixChatConfig()
+    schedule: ScheduleConfig = ScheduleConfig()
+    logging: LoggingConfig = LoggingConfig()
+
+
+def _env_value(raw: str) -> Any:
+    """An environment value read as a TOML literal (numbers, booleans, lists), else as text."""
+    try:
+        return tomllib.loads(f"v = {raw}")["v"]
+    except tomllib.TOMLDecodeError:
+        return raw
+
+
+def apply_env(data: dict[str, Any], environ: Mapping[str, str]) -> dict[str, Any]:
+    merged = {
+        key: dict(value) if isinstance(value, dict) else value for key, value in data.items()
+    }
+    for name, raw in environ.items():
+        if not name.startswith(ENV_PREFIX):
+            continue
+        section, sep, key = name[len(ENV_PREFIX) :].lower().partition("__")
+        if not sep or not key:
+            msg = f"environment variable {name}: expected CRM_PULSE_<SECTION>__<KEY>"
+            raise ConfigError(msg)
+        target = merged.setdefault(section, {})
+        if not isinstance(target, dict):
+            msg = f"environment variable {name}: [{section}] is not a section"
+            raise ConfigError(msg)
+        target[key] = _env_value(raw)
+    return merged
+
+
+def _describe(error: Mapping[str, Any], source: str) -> str:
+    key = ".".join(str(part) for part in error["loc"])
+    value = error.get("input")
+    shown = "(hidden)" if any(s in key for s in ("token", "webhook_url", "secret")) else value
+    if error["type"] == "extra_forbidden":
+        return f"{source}: unknown key '{key}' (see config.example.toml for the keys there are)"
+    if error["type"] == "missing":
+        return f"{source}: '{key}' is required"
+    return f"{source}: '{key}' = {shown!r}: {error['msg']}"
+
+
+def load_config(path: Path | None, environ: Mapping[str, str] | None = None) -> Config:
+    """Read, merge and validate the configuration; raise ConfigError naming every bad key."""
+    environ = os.environ if environ is None else environ
+    data: dict[str, Any] = {}
+    source = "environment"
+    if path is not None:
+        source = str(path)
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError as exc:
+            msg = f"{path}: no such config file; copy config.example.toml and edit it"
+            raise ConfigError(msg) from exc
+        except tomllib.TOMLDecodeError as exc:
+            msg = f"{path}: not valid TOML: {exc}"
+            raise ConfigError(msg) from exc
+    try:
+        return Config.model_validate(apply_env(data, environ))
+    except ValidationError as exc:
+        lines = [_describe(err, source) for err in exc.errors()]
+        raise ConfigError("\n".join(lines)) from None

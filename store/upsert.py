@@ -1,0 +1,72 @@
+"""Idempotent upserts: insert new rows, update changed ones, leave equal ones untouched.
+
+``INSERT ... ON CONFLICT DO UPDATE ... WHERE <some column differs>`` on both SQLite and
+PostgreSQL, so a second sync with no changes writes nothing and the count of rows written
+is exact.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import Table, delete, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, SQLModel
+
+# SQLite allows 32766 bound parameters per statement; stay well below it.
+_MAX_PARAMS = 30_000
+
+
+def _table(model: type[SQLModel]) -> Table:
+    table = model.__table__  # type: ignore[attr-defined]
+    assert isinstance(table, Table)
+    return table
+
+
+def upsert(session: Session, model: type[SQLModel], rows: Sequence[Mapping[str, Any]]) -> int:
+    """Write ``rows`` (column name to value); return how many were inserted or changed."""
+    if not rows:
+        return 0
+    table = _table(model)
+    keys = [column.name for column in table.primary_key.columns]
+    columns = list(rows[0].keys())
+    dialect = session.get_bind().dialect.name
+    insert_fn = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    chunk = max(1, _MAX_PARAMS // max(1, len(columns)))
+    written = 0
+    for start in range(0, len(rows), chunk):
+        stmt = insert_fn(table).values(list(rows[start : start + chunk]))
+        updated = [name for name in columns if name not in keys]
+        if updated:
+            excluded = stmt.excluded
+            changed = or_(*(table.c[name].is_distinct_from(excluded[name]) for name in updated))
+            stmt = stmt.on_conflict_do_update(
+                index_elements=keys,
+                set_={name: excluded[name] for name in updated},
+                where=changed,
+            )
+        else:
+            stmt = stmt.on_conflict_do_nothing(index_elements=keys)
+        # RETURNING counts exactly the rows written; rowcount is -1 for multi-row
+        # statements on some drivers.
+        written += len(session.execute(stmt.returning(table.c[keys[0]])).all())
+    return written
+
+
+def existing_ids(session: Session, model: type[SQLModel], lo: int, hi: int) -> set[int]:
+    """Ids the store holds in [lo, hi], for reconciliation against the portal."""
+    table = _table(model)
+    column = table.c["id"]
+    return set(session.execute(select(column).where(column >= lo, column <= hi)).scalars())
+
+
+def delete_ids(session: Session, model: type[SQLModel], ids: Iterable[int]) -> int:
+    table = _table(model)
+    wanted = sorted(ids)
+    removed = 0
+    for start in range(0, len(wanted), 1000):
+        part = wanted[start : start + 1000]
+        result = session.execute(delete(table).where(table.c["id"].in_(part)))
+        removed += max(getattr(result, "rowcount", 0) or 0, 0)
+    return removed
