@@ -1,0 +1,194 @@
+"""One pass over one entity: read chunk by chunk, map, upsert with the cursor, close.
+
+Three shapes (``entities.Mode``):
+
+- snapshot: small tables read in full; rows the portal no longer lists are deleted at the end.
+- modified: ``>=<date field>`` since the cursor minus the overlap (first pass: everything,
+  or the history window), keyset by id inside; ``last_id`` moves with every chunk.
+- calls: no modification date; windows of ``CALL_START_DATE`` of at most 14 days, keyset by
+  id inside each; a later pass starts ``calls_reread`` before where the last one ended, to
+  pick up fields the portal fills in after the call.
+
+A pass is recorded (``pass_started_at``) before it reads; a rerun after a crash resumes it
+with the same filter from ``last_id``. Memory holds one chunk of raw rows at a time.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlmodel import SQLModel
+
+from crm.sync import mapping, state
+from crm.sync.context import Run
+from crm.sync.entities import STATUSES, USERS, Entity
+from crm.sync.fields import MapContext, parse_int
+from crm.sync.mapping import Row
+from store.models import UserDepartment
+
+log = logging.getLogger("crm.sync")
+
+
+def _max_id(entity: Entity, chunk: Sequence[Mapping[str, Any]], floor: int) -> int:
+    high = floor
+    for raw in chunk:
+        try:
+            row_id = parse_int(raw.get(entity.spec.id_key))
+        except (ValueError, OverflowError):
+            continue
+        if row_id is not None and row_id > high:
+            high = row_id
+    return high
+
+
+def _map(entity: Entity, chunk: Sequence[Mapping[str, Any]], ctx: MapContext) -> list[Row]:
+    rows: list[Row] = []
+    for raw in chunk:
+        row = entity.mapper(raw, ctx)
+        if row is not None:
+            rows.append(row)
+    return rows
+
+
+async def _read(run: Run, entity: Entity, filter: dict[str, Any] | None, after_id: int) -> None:
+    """Read one keyset listing from ``after_id``, committing rows and cursor per chunk."""
+    counter = run.counter(entity.name)
+    async for chunk in run.client.iter_pages(
+        entity.spec, filter=filter, select=entity.select, after_id=after_id
+    ):
+        rows = _map(entity, chunk, run.ctx)
+        after_id = _max_id(entity, chunk, after_id)
+        written = await run.db(
+            state.save_chunk, run.engine, entity.name, entity.model, rows, after_id
+        )
+        counter.fetched += len(chunk)
+        counter.skipped += len(chunk) - len(rows)
+        counter.written += written
+        run.report_progress(entity.name, counter.fetched)
+
+
+async def modified(run: Run, entity: Entity) -> bool:
+    """An incremental pass; True when it read everything it could (first or full pass)."""
+    cursor = await run.db(state.read, run.engine, entity.name)
+    # A pass left unfinished is resumed unless --full asks to redo one that was incremental.
+    resume = cursor.in_pass and not (run.full and cursor.modified_since is not None)
+    if not resume:
+        cursor = await run.db(
+            state.start_pass,
+            run.engine,
+            entity.name,
+            started_at=run.clock.now(),
+            forget_since=run.full,
+        )
+    assert cursor.pass_started_at is not None  # set by start_pass or by the pass resumed
+    flt: dict[str, Any] | None = None
+    if cursor.modified_since is not None:
+        since = cursor.modified_since - run.options.overlap
+        flt = {f">={entity.modified_field}": run.clock.iso(since)}
+    elif entity.history:
+        since = cursor.pass_started_at - run.options.history
+        flt = {f">={entity.modified_field}": run.clock.iso(since)}
+    read_everything = cursor.modified_since is None
+    if resume:
+        log.info("sync %s: resuming after id %d", entity.name, cursor.last_id)
+    await _read(run, entity, flt, cursor.last_id)
+    first = await run.db(
+        state.finish_pass, run.engine, entity.name, entity.model, read_everything=read_everything
+    )
+    return first
+
+
+async def calls(run: Run, entity: Entity) -> bool:
+    """A calls pass over windows of start time; True when it was the first complete read."""
+    cursor = await run.db(state.read, run.engine, entity.name)
+    resume = cursor.in_pass and not (run.full and cursor.modified_since is not None)
+    if not resume:
+        now = run.clock.now()
+        if run.full or cursor.window_start is None:
+            start = now - run.options.history
+        else:
+            start = cursor.window_start - run.options.calls_reread
+        cursor = await run.db(
+            state.start_pass,
+            run.engine,
+            entity.name,
+            started_at=now,
+            forget_since=run.full,
+            window_start=start,
+        )
+    assert cursor.pass_started_at is not None and cursor.window_start is not None
+    end = cursor.pass_started_at
+    low = cursor.window_start.astimezone(run.clock.tz)
+    after_id = cursor.last_id
+    while low < end:
+        high = min(low + run.options.window, end)
+        flt = {">=CALL_START_DATE": run.clock.iso(low), "<CALL_START_DATE": run.clock.iso(high)}
+        await _read(run, entity, flt, after_id)
+        await run.db(state.next_window, run.engine, entity.name, high)
+        low, after_id = high, 0
+    return await run.db(
+        state.finish_pass,
+        run.engine,
+        entity.name,
+        entity.model,
+        read_everything=cursor.modified_since is None,
+    )
+
+
+async def snapshot(run: Run, entity: Entity) -> None:
+    """A small table read in full; what the portal no longer lists is deleted."""
+    started = run.clock.now()
+    counter = run.counter(entity.name)
+    seen: set[tuple[Any, ...]] = set()
+    seen_links: set[tuple[Any, ...]] = set()
+    async for chunk in run.client.iter_pages(entity.spec, select=entity.select):
+        wanted = _wanted(entity, chunk)
+        extra: tuple[type[SQLModel], list[Row]] | None = None
+        if entity is USERS:
+            rows, links = _users(wanted, run.ctx)
+            seen_links.update((link["user_id"], link["department_id"]) for link in links)
+            extra = (UserDepartment, links)
+        else:
+            rows = _map(entity, wanted, run.ctx)
+        seen.update(_key(entity, row) for row in rows)
+        written = await run.db(
+            state.save_chunk, run.engine, entity.name, entity.model, rows, None, links=extra
+        )
+        counter.fetched += len(wanted)
+        counter.skipped += len(wanted) - len(rows)
+        counter.written += written
+        run.report_progress(entity.name, counter.fetched)
+    counter.deleted += await run.db(
+        state.finish_snapshot,
+        run.engine,
+        entity.name,
+        entity.model,
+        seen,
+        started,
+        links=(UserDepartment, seen_links) if entity is USERS else None,
+    )
+
+
+def _wanted(entity: Entity, chunk: Sequence[Mapping[str, Any]]) -> Sequence[Mapping[str, Any]]:
+    # crm.status.list holds every dictionary of the portal; only ours are kept or counted.
+    if entity is STATUSES:
+        return [raw for raw in chunk if mapping.dictionary_kind(raw.get("ENTITY_ID"))]
+    return chunk
+
+
+def _users(chunk: Sequence[Mapping[str, Any]], ctx: MapContext) -> tuple[list[Row], list[Row]]:
+    rows: list[Row] = []
+    links: list[Row] = []
+    for raw in chunk:
+        found = mapping.user(raw, ctx)
+        if found is not None:
+            rows.append(found[0])
+            links.extend(found[1])
+    return rows, links
+
+
+def _key(entity: Entity, row: Row) -> tuple[Any, ...]:
+    table: Any = entity.model.__table__  # type: ignore[attr-defined]
+    return tuple(row[column.name] for column in table.primary_key.columns)
