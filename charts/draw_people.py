@@ -1,0 +1,168 @@
+"""Per-employee lists: the leaderboard, client coverage, tasks."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from matplotlib.figure import Figure
+
+from charts.draw_bars import (
+    BarLayout,
+    bar_page,
+)
+from charts.draw_page import empty_page, report_header
+from charts.draw_rows import BarRow, Cell, Segment
+from charts.theme import (
+    BLUE,
+    BLUE_LIGHT,
+    GREEN,
+    GREY,
+    INK,
+    MUTED,
+    RED,
+    RED_LIGHT,
+    count_text,
+    number_text,
+    percent_text,
+    plural,
+)
+
+if TYPE_CHECKING:
+    from decimal import Decimal
+
+    from kpi.coverage import CoverageReport, CoverageRow
+    from kpi.rating import RatingReport, RatingRow
+    from kpi.tasks import TasksReport
+
+PODIUM = 3
+
+
+# --- rating -----------------------------------------------------------------------------
+
+
+def rating_figure(report: RatingReport) -> Figure:
+    total, before = report.total.points, report.previous_total.points
+    header = report_header(
+        report.meta,
+        "Рейтинг менеджеров",
+        f"всего {_points(total)}, прошлый период {_points(before)}",
+    )
+    if not report.rows or not any(row.points for row in report.rows):
+        return empty_page(header, "Пока ни у кого нет баллов").figure
+    rows = [_rating_row(row) for row in report.rows]
+    columns = (("усп. звонки", 124), ("письма", 92), ("встречи", 100), ("сделки", 92))
+    layout = BarLayout(cell_px=(58, 78), label_px=290, columns=columns)
+    return bar_page(header, rows, layout=layout).figure
+
+
+def _rating_row(row: RatingRow) -> BarRow:
+    podium = row.rank is not None and row.rank <= PODIUM
+    rank = Cell("" if row.rank is None else str(row.rank), INK, bold=podium)
+    points = float(row.points)
+    return BarRow(
+        row.employee,
+        (Segment(points, BLUE if podium else BLUE_LIGHT),),
+        number_text(points),
+        value_color=RED if points < 0 else INK,
+        columns=tuple(
+            count_text(n) for n in (row.successful_calls, row.emails, row.meetings, row.deals_won)
+        ),
+        cells=(rank, _change(row.rank_change, row.previous_rank)),
+        bold=podium,
+    )
+
+
+def _change(change: int | None, before: int | None) -> Cell:
+    """▲2 green, ▼1 red, — grey; 'нов.' for someone who had no rank last period."""
+    if before is None or change is None:
+        return Cell("нов.", MUTED)
+    if change > 0:
+        return Cell(f"▲{change}", GREEN)
+    if change < 0:
+        return Cell(f"▼{-change}", RED)
+    return Cell("—", GREY)
+
+
+def _points(value: Decimal) -> str:
+    return (
+        plural(int(value), "балл", "балла", "баллов")
+        if value == int(value)
+        else (f"{number_text(float(value))} балла")
+    )
+
+
+# --- coverage ---------------------------------------------------------------------------
+
+
+def coverage_figure(report: CoverageReport) -> Figure:
+    total = report.total
+    key = f"ключевые {percent_text(_share(total.key_covered, total.key_clients))}"
+    header = report_header(
+        report.meta,
+        f"Охват клиентов: {percent_text(total.coverage)}",
+        key if total.key_clients else "",
+        f"прошлый период {percent_text(report.previous_total.coverage)}",
+    )
+    if not total.clients:
+        return empty_page(header, "У сотрудников нет клиентов").figure
+    ordered = sorted(report.rows, key=_coverage_order)
+    rows = [_coverage_row(row) for row in ordered]
+    legend = [("с контактом", GREEN), ("без внимания", RED_LIGHT)]
+    if total.key_clients:
+        legend.append(("ключевые без внимания (тонкая полоса)", RED))
+    return bar_page(header, rows, layout=BarLayout(label_px=300), legend=legend).figure
+
+
+def _coverage_order(row: CoverageRow) -> tuple[bool, float, str]:
+    # the least covered first: that is where attention is needed; no clients at the end
+    return (row.coverage is None, row.coverage or 0.0, row.employee)
+
+
+def _coverage_row(row: CoverageRow) -> BarRow:
+    if not row.clients:
+        return BarRow(row.employee, (), empty_text="нет клиентов")
+    segments = (
+        Segment(float(row.covered), GREEN),
+        Segment(float(row.clients - row.covered), RED_LIGHT),
+    )
+    detail = f"{count_text(row.covered)} из {count_text(row.clients)}"
+    under: tuple[Segment, ...] = ()
+    if row.key_clients:
+        under = (
+            Segment(float(row.key_covered), GREEN),
+            Segment(float(row.key_clients - row.key_covered), RED),
+        )
+        detail += f"  ·  ключевые {row.key_covered}/{row.key_clients}"
+    return BarRow(row.employee, segments, percent_text(row.coverage), detail=detail, under=under)
+
+
+def _share(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+# --- tasks ------------------------------------------------------------------------------
+
+
+def tasks_figure(report: TasksReport) -> Figure:
+    total, before = report.total, report.previous_total
+    header = report_header(
+        report.meta,
+        "Задачи",
+        f"выполнено {count_text(total.completed)}, просрочено {count_text(total.overdue)}",
+        f"прошлый период {count_text(before.completed)} / {count_text(before.overdue)}",
+    )
+    if not total.completed and not total.overdue:
+        return empty_page(header, "Нет выполненных и просроченных задач").figure
+    ordered = sorted(report.rows, key=lambda r: (-r.overdue, -r.completed, r.employee))
+    rows = [
+        BarRow(
+            row.employee,
+            (Segment(float(row.completed), GREEN), Segment(float(row.overdue), RED)),
+            f"{count_text(row.completed)} выполнено",
+            detail=f"{count_text(row.overdue)} просрочено" if row.overdue else "",
+            detail_color=RED,
+        )
+        for row in ordered
+    ]
+    legend = [("выполнено", GREEN), ("просрочено", RED)]
+    return bar_page(header, rows, layout=BarLayout(label_px=300), legend=legend).figure

@@ -1,0 +1,140 @@
+"""Public entry points: a kpi result object in, PNG bytes out.
+
+Rendering is CPU work for a worker thread (callers use ``asyncio.to_thread``). One lock
+serialises it: matplotlib's font and text caches are not thread-safe. Equal input gives
+equal bytes (no time stamps in the PNG, no randomness anywhere).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from charts.draw_calls import calls_figure, missed_figure
+from charts.draw_kpi import kpi_figure
+from charts.draw_matrix import abc_figure
+from charts.draw_page import Header, empty_page, png_bytes
+from charts.draw_people import coverage_figure, rating_figure, tasks_figure
+from charts.draw_sales import conversion_figure, funnel_figure, lost_figure, plan_figure
+from charts.theme import (
+    subtitle,
+)
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+    from kpi.abc import AbcReport
+    from kpi.calls import CallsReport
+    from kpi.conversion import ConversionReport
+    from kpi.coverage import CoverageReport
+    from kpi.funnel import FunnelReport
+    from kpi.kpiplan import KpiReport
+    from kpi.lost import LostReport
+    from kpi.missed import MissedReport
+    from kpi.plan import PlanReport
+    from kpi.rating import RatingReport
+    from kpi.tasks import TasksReport
+
+R = TypeVar("R")
+
+_LOCK = threading.Lock()
+
+# Report name (``report.meta.report``, as in DESIGN.md) -> the function that draws it.
+FIGURES: Mapping[str, Callable[[Any], Figure]] = MappingProxyType(
+    {
+        "rating": rating_figure,
+        "coverage": coverage_figure,
+        "kpi": kpi_figure,
+        "calls": calls_figure,
+        "missed": missed_figure,
+        "plan": plan_figure,
+        "funnel": funnel_figure,
+        "conversion": conversion_figure,
+        "lost": lost_figure,
+        "abc": abc_figure,
+        "tasks": tasks_figure,
+    }
+)
+
+
+class UnknownReportError(ValueError):
+    """A report name with no chart; the message lists the ones there are."""
+
+
+def _render(draw: Callable[[R], Figure], report: R) -> bytes:
+    with _LOCK:
+        return png_bytes(draw(report))
+
+
+def figure_for(report: Any) -> Figure:
+    """The figure of any report object, by its ``meta.report`` name (for tests and tools)."""
+    name = report.meta.report
+    draw = FIGURES.get(name)
+    if draw is None:
+        msg = f"no chart for report {name!r}; charts exist for: {', '.join(FIGURES)}"
+        raise UnknownReportError(msg)
+    return draw(report)
+
+
+def render_report(report: Any) -> bytes:
+    """PNG of any report object, by its ``meta.report`` name."""
+    return _render(figure_for, report)
+
+
+def render_rating(report: RatingReport) -> bytes:
+    return _render(rating_figure, report)
+
+
+def render_coverage(report: CoverageReport) -> bytes:
+    return _render(coverage_figure, report)
+
+
+def render_kpi(report: KpiReport) -> bytes:
+    return _render(kpi_figure, report)
+
+
+def render_calls(report: CallsReport) -> bytes:
+    return _render(calls_figure, report)
+
+
+def render_missed(report: MissedReport) -> bytes:
+    return _render(missed_figure, report)
+
+
+def render_plan(report: PlanReport) -> bytes:
+    return _render(plan_figure, report)
+
+
+def render_funnel(report: FunnelReport) -> bytes:
+    return _render(funnel_figure, report)
+
+
+def render_conversion(report: ConversionReport) -> bytes:
+    return _render(conversion_figure, report)
+
+
+def render_lost(report: LostReport) -> bytes:
+    return _render(lost_figure, report)
+
+
+def render_abc(report: AbcReport) -> bytes:
+    return _render(abc_figure, report)
+
+
+def render_tasks(report: TasksReport) -> bytes:
+    return _render(tasks_figure, report)
+
+
+def empty_figure(title: str, period_label: str, message: str, *, footer: str = "") -> Figure:
+    return empty_page(Header(title, subtitle(period_label), footer), message).figure
+
+
+def render_empty(title: str, period_label: str, message: str, *, footer: str = "") -> bytes:
+    """A 'nothing in this period' image, so a chat never gets a blank chart.
+
+    ``footer`` is the freshness line ("данные на 22.11 09:05", see ``theme.as_of_text``).
+    """
+    with _LOCK:
+        return png_bytes(empty_figure(title, period_label, message, footer=footer))
