@@ -180,6 +180,28 @@ def _is_hhmm(text: str) -> bool:
     return bool(sep) and hh.isdigit() and mm.isdigit() and int(hh) < 24 and int(mm) < 60
 
 
+class ActivitiesConfig(_Section):
+    meeting_type_ids: list[int] = Field(default_factory=lambda: [1])
+    meeting_providers: list[str] = Field(default_factory=lambda: ["CRM_MEETING"])
+
+
+class ForecastConfig(_Section):
+    stage_probability: dict[str, float] = Field(default_factory=dict)
+
+    @field_validator("stage_probability")
+    @classmethod
+    def _shares(cls, value: dict[str, float]) -> dict[str, float]:
+        for stage, share in value.items():
+            if not 0 <= share <= 1:
+                msg = f"probability of stage {stage!r} must be between 0 and 1, not {share}"
+                raise ValueError(msg)
+        return value
+
+
+class AbcConfig(_Section):
+    months: int = Field(default=12, ge=1, le=60)
+
+
 class BitrixChatConfig(_Section):
     enabled: bool = False
     team_dialogs: list[str] = Field(default_factory=list)
@@ -210,6 +232,9 @@ class Config(_Section):
     coverage: CoverageConfig = CoverageConfig()
     scoring: ScoringConfig = ScoringConfig()
     calendar: CalendarConfig = CalendarConfig()
+    activities: ActivitiesConfig = ActivitiesConfig()
+    forecast: ForecastConfig = ForecastConfig()
+    abc: AbcConfig = AbcConfig()
     plans: dict[str, Any] = Field(default_factory=dict)
     bitrix_chat: BitrixChatConfig = BitrixChatConfig()
     schedule: ScheduleConfig = ScheduleConfig()

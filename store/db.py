@@ -41,3 +41,15 @@ def session_scope(engine: Engine) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+def refresh_statistics(engine: Engine) -> None:
+    """Let the query planner see the new row counts (after a sync that wrote many rows).
+
+    Without it SQLite may pick a poor index for the report queries on a freshly filled store.
+    """
+    with engine.begin() as connection:
+        if engine.dialect.name == "sqlite":
+            connection.exec_driver_sql("PRAGMA optimize=0x10002")
+        else:
+            connection.exec_driver_sql("ANALYZE")

@@ -1,0 +1,109 @@
+"""The config turned into the plain values the layers below take (kpi never reads config)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any
+from urllib.parse import urlsplit
+
+from app.config import Config, ConfigError
+from kpi.calendar import CalendarError, from_config
+from kpi.plan import PLAN_LENGTHS
+from kpi.settings import METRICS, KeyClientRule, KpiSettings, PlanBook
+
+Targets = Mapping[int, Mapping[str, Mapping[str, Decimal]]]
+
+
+def portal_url(config: Config) -> str:
+    """``https://portal.bitrix24.ru`` from the webhook URL (the token is not part of it)."""
+    parts = urlsplit(config.portal.webhook_url.get_secret_value())
+    return f"{parts.scheme}://{parts.netloc}" if parts.netloc else ""
+
+
+def kpi_settings(config: Config) -> KpiSettings:
+    """Every business setting of DESIGN.md's definitions, validated with the key named."""
+    tz = config.portal.zone
+    cal = config.calendar
+    try:
+        calendar = from_config(cal.weekdays, cal.hours, cal.holidays, cal.workdays, tz)
+    except CalendarError as exc:
+        raise ConfigError(str(exc)) from None
+    coverage = config.coverage
+    return KpiSettings(
+        tz=tz,
+        calendar=calendar,
+        success_seconds=config.calls.success_seconds,
+        callback_window=timedelta(minutes=config.calls.callback_window_minutes),
+        greeting_seconds=dict(config.calls.greeting_seconds),
+        meeting_type_ids=frozenset(config.activities.meeting_type_ids),
+        meeting_providers=frozenset(config.activities.meeting_providers),
+        weights=config.scoring.model_dump(),
+        key_clients=KeyClientRule(
+            ids=frozenset(coverage.key_client_ids),
+            field=coverage.key_client_field,
+            value=coverage.key_client_value,
+            abc_a=coverage.key_client_abc,
+        ),
+        sales_departments=tuple(config.scope.sales_departments),
+        plans=plan_book(config.plans),
+        stage_probability=dict(config.forecast.stage_probability),
+        abc_months=config.abc.months,
+        portal_url=portal_url(config),
+    )
+
+
+def plan_book(raw: Mapping[str, Any]) -> PlanBook:
+    """``[plans.department.<id>.<length>]`` and ``[plans.employee.<id>.<length>]`` tables."""
+    unknown = sorted(set(raw) - {"department", "employee"})
+    if unknown:
+        msg = f"plans.{unknown[0]}: unknown; use [plans.department.ID.LENGTH] or plans.employee"
+        raise ConfigError(msg)
+    return PlanBook(
+        departments=_targets("department", raw.get("department", {})),
+        employees=_targets("employee", raw.get("employee", {})),
+    )
+
+
+def _targets(kind: str, raw: Any) -> Targets:
+    result: dict[int, dict[str, dict[str, Decimal]]] = {}
+    if not isinstance(raw, Mapping):
+        msg = f"plans.{kind}: expected tables such as [plans.{kind}.1.month]"
+        raise ConfigError(msg)
+    for key, lengths in raw.items():
+        where = f"plans.{kind}.{key}"
+        if not str(key).isdigit():
+            msg = f"{where}: {key!r} is not a portal {kind} id (a number)"
+            raise ConfigError(msg)
+        if not isinstance(lengths, Mapping):
+            msg = f"{where}: expected tables such as [{where}.month]"
+            raise ConfigError(msg)
+        result[int(key)] = {
+            length: _metrics(f"{where}.{length}", length, metrics)
+            for length, metrics in lengths.items()
+        }
+    return result
+
+
+def _metrics(where: str, length: str, raw: Any) -> dict[str, Decimal]:
+    if length not in PLAN_LENGTHS:
+        msg = f"{where}: unknown period length; use one of {', '.join(sorted(PLAN_LENGTHS))}"
+        raise ConfigError(msg)
+    if not isinstance(raw, Mapping):
+        msg = f"{where}: expected metric = number pairs such as calls = 600"
+        raise ConfigError(msg)
+    targets: dict[str, Decimal] = {}
+    for metric, value in raw.items():
+        if metric not in METRICS:
+            msg = f"{where}.{metric}: unknown metric; use one of {', '.join(METRICS)}"
+            raise ConfigError(msg)
+        try:
+            target = Decimal(str(value))
+        except InvalidOperation:
+            target = Decimal(-1)
+        if isinstance(value, bool) or not target.is_finite() or target < 0:
+            msg = f"{where}.{metric} = {value!r}: must be a number not below 0"
+            raise ConfigError(msg)
+        targets[metric] = target
+    return targets
