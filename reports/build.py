@@ -1,0 +1,158 @@
+"""One report, built the same way for a command, a schedule and the CLI.
+
+``build_report`` computes the figures (kpi), draws the chart (charts), writes the captions
+for both chats and keeps the JSON and the drill-down lists beside them. It is synchronous
+and CPU-bound: async callers run it in a worker thread.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session
+
+from charts.render import render_report
+from kpi.common import ReportMeta
+from kpi.periods import Period
+from kpi.scope import Scope
+from kpi.settings import KpiSettings
+from reports.caption import captions
+from reports.excel import workbook_bytes
+from reports.lists import ListItem, drill_down
+from reports.registry import REPORT_NAMES, SPECS
+from reports.tables import report_tables
+from reports.text import Fmt, currency_sign
+
+log = logging.getLogger(__name__)
+
+__all__ = [
+    "REPORT_NAMES",
+    "ListItem",
+    "Report",
+    "ReportError",
+    "build_report",
+    "fmt_for",
+    "report_json",
+    "report_xlsx",
+]
+
+
+class ReportError(ValueError):
+    """A report name we do not have; the message lists the ones there are."""
+
+
+@dataclass(frozen=True)
+class Report:
+    name: str
+    title: str  # "🏆 Рейтинг"
+    figures: Any  # the kpi result object
+    meta: ReportMeta
+    png: bytes | None  # None when not rendered or when rendering failed
+    caption_html: str  # Telegram photo caption, <= 1024 visible characters
+    caption_bb: str  # Bitrix24 BB-code, the same short text
+    text_html: str  # Telegram text message, <= 4096 visible characters
+    text_bb: str  # Bitrix24 BB-code, the long text
+    data: dict[str, Any]  # DESIGN.md "Machine-readable output"
+    lists: Mapping[str, tuple[ListItem, ...]]  # "uncovered", "open_missed", "overdue"
+    built_at: datetime  # the ``now`` it was built for
+
+    @property
+    def filename(self) -> str:
+        """A file name stem: 'rating_2026-11-01..2026-11-30' style, safe on every disk."""
+        return f"{self.name}_{self.meta.period.name}".replace("..", "_").replace("/", "-")
+
+
+def fmt_for(settings: KpiSettings, now: datetime) -> Fmt:
+    # KpiSettings has no currency yet; amounts are in the account currency, rubles by default
+    return Fmt(settings.tz, now, currency_sign(getattr(settings, "currency", None)))
+
+
+def check_name(name: str) -> str:
+    key = name.strip().lower().lstrip("/")
+    if key not in SPECS:
+        msg = f"unknown report {name!r}; reports: {', '.join(REPORT_NAMES)}"
+        raise ReportError(msg)
+    return key
+
+
+def build_report(
+    session: Session,
+    settings: KpiSettings,
+    name: str,
+    period: Period,
+    scope: Scope,
+    *,
+    now: datetime,
+    render: bool = True,
+) -> Report:
+    """Figures, chart, captions, JSON and lists of the report ``name``."""
+    spec = SPECS[check_name(name)]
+    figures = spec.figures(session, scope, period, settings, now)
+    return assemble(spec.name, figures, settings, now=now, render=render)
+
+
+def assemble(
+    name: str, figures: Any, settings: KpiSettings, *, now: datetime, render: bool = True
+) -> Report:
+    """A report from figures already computed (the morning post reuses them)."""
+    spec = SPECS[check_name(name)]
+    fmt = fmt_for(settings, now)
+    lists = drill_down(spec.name, figures, fmt)
+    texts = captions(spec.name, spec.title, figures, fmt, lists)
+    return Report(
+        name=spec.name,
+        title=spec.title,
+        figures=figures,
+        meta=figures.meta,
+        png=_png(figures) if render else None,
+        caption_html=texts.caption_html,
+        caption_bb=texts.caption_bb,
+        text_html=texts.text_html,
+        text_bb=texts.text_bb,
+        data=spec.to_json(figures),
+        lists=lists,
+        built_at=now,
+    )
+
+
+def _png(figures: Any) -> bytes | None:
+    try:
+        return render_report(figures)
+    except Exception:
+        # The figures and the text still go out; a chart bug must not silence a report.
+        log.exception("could not draw the %s chart", figures.meta.report)
+        return None
+
+
+def report_json(report: Report) -> str:
+    return json.dumps(report.data, ensure_ascii=False, indent=2)
+
+
+def _summary(report: Report) -> list[tuple[str, Any]]:
+    meta = report.meta
+    scope = {"company": "Компания", "department": "Отдел", "employee": "Сотрудник"}
+    return [
+        ("Отчёт", f"{report.title} ({report.name})"),
+        ("Период", meta.period.label_ru),
+        ("Начало", meta.period.start),
+        ("Конец (не включая)", meta.period.end),
+        ("Предыдущий период", meta.previous.label_ru),
+        ("Предыдущий: начало", meta.previous.start),
+        ("Предыдущий: конец", meta.previous.end),
+        ("Выборка", f"{scope.get(meta.scope.kind, meta.scope.kind)}: {meta.scope.name}"),
+        ("Сотрудников", len(meta.scope.employees)),
+        ("Данные на", meta.data_as_of if meta.data_as_of is not None else "не загружены"),
+        ("Сформирован", report.built_at),
+    ]
+
+
+def report_xlsx(report: Report) -> bytes:
+    """The report as an Excel workbook (summary, tables, drill-down lists)."""
+    tables = report_tables(report.name, report.figures, report.lists)
+    stamp = report.meta.data_as_of
+    return workbook_bytes(_summary(report), tables, tz=report.meta.period.tz, stamp=stamp)

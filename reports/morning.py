@@ -1,0 +1,219 @@
+"""The scheduled team posts: the working-day morning post and the weekly summary.
+
+Morning (working days): the leaderboard of the previous working day, its missed calls
+nobody has called back yet, and the month's revenue to date against plan with forecasts.
+"The previous working day" reaches back over the days off in between, so Tuesday after a
+holiday Monday still reports Friday's figures together with the weekend's missed calls.
+
+Weekly (on the first working day of the week, instead of the morning post): last week
+against the week before: leaderboard, calls, revenue and client coverage.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Literal
+
+from sqlmodel import Session
+
+from kpi.calendar import WorkCalendar
+from kpi.calls import CallsReport
+from kpi.coverage import CoverageReport
+from kpi.missed import MissedReport
+from kpi.periods import Period, parse_period, range_period
+from kpi.plan import PlanReport
+from kpi.rating import RatingReport
+from kpi.scope import Scope
+from kpi.settings import KpiSettings
+from reports.build import Report, build_report, fmt_for
+from reports.caption import bitrix, telegram
+from reports.caption_common import foot, item_line, joined
+from reports.markup import TELEGRAM_CAPTION, Block, b, block, line, listing
+from reports.text import change, count, percent, plural, points, ratio, short, spaced
+
+PostKind = Literal["morning", "weekly"]
+# How many leaders and unanswered calls the post itself names.
+POST_ITEMS = 3
+
+
+@dataclass(frozen=True)
+class Post:
+    key: str  # the delivery slot: "morning:2026-11-24", "weekly:2026-11-23"
+    kind: PostKind
+    reports: tuple[Report, ...]
+    caption_html: str  # the summary, <= 1024 visible characters (fits under a photo)
+    caption_bb: str
+
+
+def is_weekly_day(calendar: WorkCalendar, day: date) -> bool:
+    """The first working day of its ISO week (Monday, or later after days off)."""
+    monday = day - timedelta(days=day.weekday())
+    earlier = (monday + timedelta(days=n) for n in range(day.weekday()))
+    return calendar.is_working_day(day) and not any(calendar.is_working_day(d) for d in earlier)
+
+
+def previous_workday_period(settings: KpiSettings, *, now: datetime) -> Period:
+    """From the last working day before today up to today's start ("yesterday" usually)."""
+    today = now.astimezone(settings.tz).date()
+    first = today - timedelta(days=1)
+    # a calendar with no working day at all must not loop forever: a fortnight is plenty
+    for _ in range(14):
+        if settings.calendar.is_working_day(first):
+            break
+        first -= timedelta(days=1)
+    else:
+        first = today - timedelta(days=1)
+    if first == today - timedelta(days=1):
+        return parse_period("yesterday", now=now, tz=settings.tz)
+    return range_period(first, today - timedelta(days=1), now=now, tz=settings.tz)
+
+
+def morning_post(
+    session: Session, settings: KpiSettings, scope: Scope, *, now: datetime, render: bool = True
+) -> Post:
+    """The morning post, or on the week's first working day the weekly summary instead."""
+    today = now.astimezone(settings.tz).date()
+    if is_weekly_day(settings.calendar, today):
+        return weekly_post(session, settings, scope, now=now, render=render)
+    day = previous_workday_period(settings, now=now)
+    month = parse_period("month", now=now, tz=settings.tz)
+    reports = (
+        build_report(session, settings, "rating", day, scope, now=now, render=render),
+        build_report(session, settings, "missed", day, scope, now=now, render=render),
+        build_report(session, settings, "plan", month, scope, now=now, render=render),
+    )
+    return _post("morning", today, reports, _morning_blocks(reports, day, settings, now))
+
+
+def weekly_post(
+    session: Session, settings: KpiSettings, scope: Scope, *, now: datetime, render: bool = True
+) -> Post:
+    """Last week against the week before."""
+    today = now.astimezone(settings.tz).date()
+    week = parse_period("last_week", now=now, tz=settings.tz)
+    reports = tuple(
+        build_report(session, settings, name, week, scope, now=now, render=render)
+        for name in ("rating", "calls", "plan", "coverage")
+    )
+    return _post("weekly", today, reports, _weekly_blocks(reports, week, settings, now))
+
+
+def _post(kind: PostKind, today: date, reports: tuple[Report, ...], blocks: list[Block]) -> Post:
+    return Post(
+        key=f"{kind}:{today.isoformat()}",
+        kind=kind,
+        reports=reports,
+        caption_html=telegram(blocks, TELEGRAM_CAPTION),
+        caption_bb=bitrix(blocks),
+    )
+
+
+def _leaders(rating: RatingReport) -> list[Block]:
+    if not rating.rows:
+        return []
+    if rating.rows[0].points <= 0:
+        return [block(line("🏆 Баллов никто не набрал"))]
+    lines = [
+        line(
+            f"{row.rank}. ",
+            b(short(row.employee)) if row.rank == 1 else short(row.employee),
+            f" — {points(row.points)}",
+        )
+        for row in rating.rows[:POST_ITEMS]
+    ]
+    return [block(line("🏆 Лидеры:")), listing(lines)]
+
+
+def _morning_blocks(
+    reports: Sequence[Report], day: Period, settings: KpiSettings, now: datetime
+) -> list[Block]:
+    rating, missed, plan = (r.figures for r in reports)
+    assert isinstance(rating, RatingReport)
+    assert isinstance(missed, MissedReport)
+    assert isinstance(plan, PlanReport)
+    fmt = fmt_for(settings, now)
+    blocks = [Block((line(b("☀️ Доброе утро!"), f" Итоги: {day.label_ru}"),), keep=True)]
+    blocks += _leaders(rating)
+    opened = reports[1].lists.get("open_missed", ())
+    total = missed.total
+    if total.missed:
+        blocks.append(
+            block(
+                line(
+                    "📵 Не перезвонили: ",
+                    b(count(len(opened))),
+                    f" из {plural(total.missed, 'пропущенного', 'пропущенных', 'пропущенных')}",
+                )
+            )
+        )
+        blocks.append(listing([item_line(x) for x in opened[:POST_ITEMS]], len(opened)))
+    else:
+        blocks.append(block(line("📵 Пропущенных звонков не было")))
+    row = plan.total
+    revenue = f"💰 Выручка, {plan.meta.period.label_ru}: "
+    target = f" из {fmt.money(row.plan)} ({percent(ratio(row.revenue, row.plan))})"
+    blocks.append(
+        block(
+            line(revenue, b(fmt.money(row.revenue)), target if row.plan is not None else ""),
+            line(
+                f"Прогноз: по темпу {fmt.money(row.forecast_run_rate)}, "
+                f"по воронке {fmt.money(row.forecast_pipeline)}"
+            ),
+        )
+    )
+    blocks.append(foot(rating.meta, fmt))
+    return blocks
+
+
+def _days(period: Period) -> str:
+    """'2–8 марта 2026': the days themselves, without 'прошлая неделя' or 'неделя'."""
+    first = period.start.astimezone(period.tz).date()
+    last = (period.end - timedelta(microseconds=1)).astimezone(period.tz).date()
+    return range_period(first, max(first, last), now=period.end, tz=period.tz).label_ru
+
+
+def _weekly_blocks(
+    reports: Sequence[Report], week: Period, settings: KpiSettings, now: datetime
+) -> list[Block]:
+    rating, calls, plan, coverage = (r.figures for r in reports)
+    assert isinstance(rating, RatingReport)
+    assert isinstance(calls, CallsReport)
+    assert isinstance(plan, PlanReport)
+    assert isinstance(coverage, CoverageReport)
+    fmt = fmt_for(settings, now)
+    head = line(b(f"📅 Итоги недели {_days(week)}"), f" (к {_days(rating.meta.previous)})")
+    blocks = [Block((head,), keep=True), *_leaders(rating)]
+    c, cb = calls.total, calls.previous_total
+    money, before = plan.total, plan.previous_total
+    cov, cov_before = coverage.total, coverage.previous_total
+    cov_change = (
+        ""
+        if cov_before.coverage is None
+        else change(cov.coverage or 0.0, cov_before.coverage, kind="pp")
+    )
+    blocks.append(
+        block(
+            line(
+                "📞 ",
+                joined(
+                    f"Звонков {count(c.calls)}{spaced(change(c.calls, cb.calls))}",
+                    f"успешных {count(c.successful)}{spaced(change(c.successful, cb.successful))}",
+                    f"пропущено {count(c.missed)}{spaced(change(c.missed, cb.missed))}",
+                ),
+            ),
+            line(
+                "💰 Выручка ",
+                b(fmt.money(money.revenue)),
+                spaced(change(money.revenue, before.revenue, show=fmt.money)),
+                f" · {plural(money.deals_won, 'сделка', 'сделки', 'сделок')}",
+                spaced(change(money.deals_won, before.deals_won)),
+            ),
+            line(f"👥 Охват клиентов {percent(cov.coverage)}{spaced(cov_change)}")
+            if cov.clients
+            else (),
+        )
+    )
+    blocks.append(foot(rating.meta, fmt))
+    return blocks

@@ -1,0 +1,65 @@
+"""The reports there are: name -> how to compute the figures, their JSON, their title."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from types import MappingProxyType
+from typing import Any
+
+from sqlmodel import Session
+
+from kpi import (
+    abc,
+    calls,
+    conversion,
+    coverage,
+    funnel,
+    kpiplan,
+    lost,
+    missed,
+    plan,
+    rating,
+    tasks,
+)
+from kpi.periods import Period
+from kpi.scope import Scope
+from kpi.settings import KpiSettings
+
+Builder = Callable[..., Any]
+
+
+@dataclass(frozen=True)
+class Spec:
+    name: str
+    title: str  # with its emoji, as the caption's first line shows it
+    build: Builder  # (session, scope, period, settings, *, now) -> the kpi result object
+    to_json: Callable[[Any], dict[str, Any]]
+
+    def figures(
+        self, session: Session, scope: Scope, period: Period, settings: KpiSettings, now: datetime
+    ) -> Any:
+        return self.build(session, scope, period, settings, now=now)
+
+
+def _specs() -> Mapping[str, Spec]:
+    table = (
+        Spec("rating", "🏆 Рейтинг", rating.rating_report, rating.to_json),
+        Spec("coverage", "👥 Охват клиентов", coverage.coverage_report, coverage.to_json),
+        Spec("calls", "📞 Звонки", calls.calls_report, calls.to_json),
+        Spec("missed", "📵 Пропущенные звонки", missed.missed_report, missed.to_json),
+        Spec("kpi", "🎯 KPI: план и факт", kpiplan.kpi_report, kpiplan.to_json),
+        Spec("plan", "💰 Выручка и план", plan.plan_report, plan.to_json),
+        Spec("funnel", "🔻 Воронка сделок", funnel.funnel_report, funnel.to_json),
+        Spec("conversion", "🔄 Конверсия лидов", conversion.conversion_report, conversion.to_json),
+        Spec("lost", "🚫 Потери", lost.lost_report, lost.to_json),
+        Spec("abc", "🔠 ABC/XYZ клиентов", abc.abc_report, abc.to_json),
+        Spec("tasks", "✅ Задачи", tasks.tasks_report, tasks.to_json),
+    )
+    return MappingProxyType({spec.name: spec for spec in table})
+
+
+SPECS: Mapping[str, Spec] = _specs()
+# In DESIGN.md's order: the CLI, the commands and the tests list them so.
+REPORT_NAMES: tuple[str, ...] = tuple(SPECS)
