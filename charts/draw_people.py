@@ -51,7 +51,7 @@ def rating_figure(report: RatingReport) -> Figure:
         return empty_page(header, "Пока ни у кого нет баллов").figure
     rows = [_rating_row(row) for row in report.rows]
     columns = (("усп. звонки", 124), ("письма", 92), ("встречи", 100), ("сделки", 92))
-    layout = BarLayout(cell_px=(58, 78), label_px=290, columns=columns)
+    layout = BarLayout(cell_px=(58, 78), label_px=340, columns=columns)
     return bar_page(header, rows, layout=layout).figure
 
 
