@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from crm.emulator.chat import ChatState
 from crm.emulator.data import DEAL_CATEGORIES, ID_KEY, MODIFIED_KEY, PortalData
-from crm.emulator.filters import known_fields
+from crm.emulator.filters import known_fields, to_datetime
 
 Row = dict[str, Any]
 
@@ -49,6 +49,7 @@ class Portal:
         self.chat = ChatState()
         self._ids: dict[str, list[int]] = {}
         self._fields: dict[str, frozenset[str]] = {}
+        self._instants: dict[tuple[str, str], tuple[list[float], list[int]]] = {}
 
     # -- reading -------------------------------------------------------------------------------
 
@@ -74,6 +75,24 @@ class Portal:
             cached = frozenset(known_fields([*rows[:200], *rows[-200:]]))
             self._fields[table] = cached
         return cached
+
+    def instants(self, table: str, field: str) -> tuple[list[float], list[int]]:
+        """A date index: the field's instants ascending and the row positions they are at.
+
+        Lets a date range (telephony windows) find its rows by bisection, not a table scan.
+        Rows whose field is not a date are left out; mutations drop the index.
+        """
+        key = (table, field)
+        index = self._instants.get(key)
+        if index is None:
+            pairs = sorted(
+                (moment.timestamp(), position)
+                for position, row in enumerate(self.data.tables[table])
+                if (moment := to_datetime(row.get(field), self.zone)) is not None
+            )
+            index = ([stamp for stamp, _ in pairs], [position for _, position in pairs])
+            self._instants[key] = index
+        return index
 
     def get(self, table: str, record_id: int) -> Row | None:
         index = self._index(table, record_id)
@@ -114,6 +133,7 @@ class Portal:
         self.data.tables[table].insert(position, row)
         ids.insert(position, record_id)
         self._fields.pop(table, None)
+        self._instants.clear()
         return record_id
 
     def update(self, table: str, record_id: int, **fields: Any) -> Row:
@@ -129,6 +149,7 @@ class Portal:
             row[modified] = self.iso()
         rows[index] = row
         self._fields.pop(table, None)
+        self._instants.clear()
         return row
 
     def delete(self, table: str, record_id: int) -> None:
@@ -138,3 +159,4 @@ class Portal:
             raise KeyError(msg)
         del self.data.tables[table][index]
         del self._ids[table][index]
+        self._instants.clear()

@@ -64,6 +64,54 @@ def _narrow(
     return low, max(low, high), rest
 
 
+_RANGE_KINDS = ("gt", "ge", "lt", "le")
+
+
+def _date_window(
+    portal: Portal, table: str, conditions: Sequence[Condition]
+) -> Sequence[int] | None:
+    """Row positions that a date range in ``conditions`` allows (None: no date range)."""
+    for condition in conditions:
+        if condition.kind not in _RANGE_KINDS or condition.by_day or len(condition.operands) != 1:
+            continue
+        instant = condition.operands[0].instant
+        if instant is None or condition.operands[0].number is not None:
+            continue
+        bounds = [c for c in conditions if c.field == condition.field and c.kind in _RANGE_KINDS]
+        stamps, positions = portal.instants(table, condition.field)
+        first, last = 0, len(stamps)
+        for bound in bounds:
+            moment = bound.operands[0].instant if len(bound.operands) == 1 else None
+            if moment is None or bound.by_day:
+                return None
+            stamp = moment.timestamp()
+            if bound.kind in ("gt", "ge"):
+                cut = bisect_right if bound.kind == "gt" else bisect_left
+                first = max(first, cut(stamps, stamp))
+            else:
+                cut = bisect_left if bound.kind == "lt" else bisect_right
+                last = min(last, cut(stamps, stamp))
+        return positions[first:last] if first < last else []
+    return None
+
+
+def _scan(
+    portal: Portal,
+    table: str,
+    conditions: Sequence[Condition],
+    low: int,
+    high: int,
+    *,
+    descending: bool,
+) -> Sequence[int]:
+    """Row positions to test in id order; a date range narrows them to its own rows."""
+    window = _date_window(portal, table, conditions)
+    if window is None:
+        return range(high - 1, low - 1, -1) if descending else range(low, high)
+    inside = sorted(i for i in window if low <= i < high)
+    return inside[::-1] if descending else inside
+
+
 def query(
     portal: Portal,
     table: str,
@@ -103,7 +151,7 @@ def query(
             page = list(rows[first:last]) if first < high else []
     elif by_id:
         page = []
-        indices = range(high - 1, low - 1, -1) if descending else range(low, high)
+        indices = _scan(portal, table, rest, low, high, descending=descending)
         for index in indices:
             row = rows[index]
             if all(test(row) for test in tests):
