@@ -14,3 +14,5 @@ def setup_logging(level: str = "INFO") -> None:
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
+    # Each start checks the schema; "Context impl SQLiteImpl" on every command is noise.
+    logging.getLogger("alembic").setLevel(logging.WARNING)

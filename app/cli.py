@@ -1,0 +1,86 @@
+"""The ``crm-pulse`` command: argument parsing and the top-level error messages.
+
+Each sub-command lives in its own module of ``app``; this one only dispatches and turns
+known failures into one clear line and an exit code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from app.config import ConfigError
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def _config_arg(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--config",
+        type=Path,
+        default=Path("config.toml"),
+        help="TOML config file (default ./config.toml); see config.example.toml",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from app import cmd_demo, cmd_emulator, cmd_report, cmd_sync
+
+    parser = argparse.ArgumentParser(
+        prog="crm-pulse",
+        description="Bitrix24 sales figures as chart posts and bot answers.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    sync = sub.add_parser("sync", help="sync the portal into the store once, then exit")
+    _config_arg(sync)
+    sync.add_argument("--full", action="store_true", help="re-read the whole history window")
+    sync.set_defaults(handler=cmd_sync.run)
+
+    report = sub.add_parser("report", help="one report to a folder, or as JSON on stdout")
+    report.add_argument("name", metavar="NAME", help="rating, coverage, calls, missed, kpi, ...")
+    _config_arg(report)
+    report.add_argument("--period", default="month", help="today, week, month, ... or A..B")
+    report.add_argument("--employee", metavar="ID|NAME")
+    report.add_argument("--department", metavar="ID|NAME")
+    report.add_argument("--out", type=Path, default=Path("reports-out"))
+    report.add_argument("--json", action="store_true", help="print the figures as JSON")
+    report.add_argument("--xlsx", action="store_true", help="also write an Excel workbook")
+    report.set_defaults(handler=cmd_report.run)
+
+    emulator = sub.add_parser("emulator", help="serve the built-in portal emulator")
+    emulator.add_argument("--port", type=int, default=8765)
+    emulator.add_argument("--seed", type=int, default=1)
+    emulator.add_argument("--scale", choices=["small", "medium", "large"], default="small")
+    emulator.add_argument(
+        "--no-rate-limit", action="store_true", help="answer every request (no 503s)"
+    )
+    emulator.set_defaults(handler=cmd_emulator.run)
+
+    demo = sub.add_parser(
+        "demo", help="the whole product on the built-in emulator, no configuration needed"
+    )
+    demo.add_argument("--out", type=Path, default=Path("demo-out"))
+    demo.add_argument("--seed", type=int, default=1)
+    demo.add_argument("--scale", choices=["small", "medium", "large"], default="small")
+    demo.set_defaults(handler=cmd_demo.run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    handler: Handler = args.handler
+    try:
+        return handler(args)
+    except ConfigError as exc:
+        print(f"crm-pulse: configuration error:\n{exc}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:
+        # Output piped into `head` and closed early: not an error of ours.
+        sys.stderr.close()
+        return 0
+    except KeyboardInterrupt:
+        print("crm-pulse: interrupted", file=sys.stderr)
+        return 130

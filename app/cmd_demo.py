@@ -1,0 +1,121 @@
+"""``crm-pulse demo``: the whole product on the built-in emulator, with no configuration.
+
+Generates a portal, serves it on 127.0.0.1 with the real rate limit, syncs it into a
+temporary SQLite file through the real client, then writes every report and the morning
+post to ``--out``. The clock stands at the moment the generated data ends, so the same
+seed on the same day gives the same files.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import tempfile
+import time
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from pydantic import SecretStr
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from app.cmd_emulator import TIMEZONE, make_portal
+from app.cmd_sync import open_store, print_report, sync_once
+from app.config import Config
+from app.outputs import write_post, write_report
+from app.progress import Progress
+from app.settings import kpi_settings
+from crm.emulator.data import PortalData
+from crm.emulator.server import running_emulator
+from kpi.periods import parse_period
+from kpi.scope import company_scope
+from kpi.settings import KpiSettings
+from reports.build import REPORT_NAMES, build_report
+from reports.morning import morning_post
+
+# Monthly targets for each employee of the demo's sales department: what a small B2B team
+# of the generated size would be asked for.
+DEMO_PLAN = {
+    "calls": 45,
+    "successful_calls": 25,
+    "talk_minutes": 120,
+    "meetings": 6,
+    "emails": 20,
+    "new_deals": 4,
+    "revenue": 450_000,
+}
+
+
+def demo_config(data: PortalData, webhook_url: str, store: Path) -> Config:
+    raw: dict[str, Any] = {
+        "portal": {"webhook_url": SecretStr(webhook_url), "timezone": data.timezone},
+        "storage": {"url": f"sqlite:///{store}"},
+        "scope": {"sales_departments": [data.sales_department_id]},
+        "coverage": {
+            "key_client_field": data.key_client_field,
+            "key_client_value": data.key_client_value,
+        },
+        "plans": {"department": {str(data.sales_department_id): {"month": DEMO_PLAN}}},
+    }
+    return Config.model_validate(raw)
+
+
+def write_everything(engine: Engine, settings: KpiSettings, now: datetime, out: Path) -> int:
+    written = 0
+    with Session(engine) as session:
+        scope = company_scope(session, settings)
+        month = parse_period("month", now=now, tz=settings.tz)
+        for name in REPORT_NAMES:
+            started = time.monotonic()
+            report = build_report(session, settings, name, month, scope, now=now)
+            files = write_report(report, out)
+            written += len(files)
+            print(f"  {name:<11} {time.monotonic() - started:5.2f} s  {files[-1].parent}/{name}.*")
+        post = morning_post(session, settings, scope, now=now)
+        files = write_post(post, out)
+        written += len(files)
+        print(f"  {post.kind:<11} {len(post.reports)} images + caption")
+    return written
+
+
+def demo_day(today: date) -> date:
+    """The third Thursday of this month, or of the last one if it is still ahead.
+
+    Mid-month, so "this month" already holds figures worth a chart; a Thursday, so the
+    morning post is the daily one. The same day all month: the demo's files are stable.
+    """
+    first = today.replace(day=1)
+    thursday = first + timedelta(days=(3 - first.weekday()) % 7 + 14)
+    if thursday <= today:
+        return thursday
+    return demo_day(first - timedelta(days=1))
+
+
+async def demo(seed: int, scale: str, out: Path) -> int:
+    day = demo_day(datetime.now(tz=ZoneInfo(TIMEZONE)).date())
+    print(f"Generating a {scale} demo portal (seed {seed}) with data up to {day:%d.%m.%Y}...")
+    portal = make_portal(seed, scale, today=day)
+    now = datetime.fromisoformat(portal.data.as_of)
+    portal.now = lambda: now  # the portal's clock stands where its data ends
+    with tempfile.TemporaryDirectory(prefix="crm-pulse-demo-") as folder:
+        async with running_emulator(portal) as emulator:
+            config = demo_config(portal.data, emulator.webhook_url, Path(folder) / "demo.db")
+            engine = open_store(config)
+            print(f"Syncing {portal.data.count():,} records from the emulator...")
+            progress = Progress(sys.stdout)
+            report = await sync_once(config, engine, progress=progress)
+            progress.close()
+            print_report(report, sys.stdout)
+        settings = kpi_settings(config)
+        print(f"Writing reports for {now:%d.%m.%Y %H:%M} ({settings.tz}) to {out}/ ...")
+        written = await asyncio.to_thread(write_everything, engine, settings, now, out)
+        engine.dispose()
+    print(f"Done: {written} files in {out}/. Open {out}/rating.png first.")
+    return 0 if report.ok else 1
+
+
+def run(args: argparse.Namespace) -> int:
+    return asyncio.run(demo(args.seed, args.scale, args.out))

@@ -1,0 +1,91 @@
+"""``crm-pulse report NAME``: one report to a folder (PNG, captions, xlsx) or as JSON."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import datetime
+
+from sqlmodel import Session
+
+from app.cmd_sync import open_store
+from app.config import load_config
+from app.logs import setup_logging
+from app.outputs import write_report
+from app.settings import kpi_settings
+from kpi.periods import PeriodError, parse_period
+from kpi.scope import (
+    Scope,
+    ScopeError,
+    company_scope,
+    department_scope,
+    employee_scope,
+    find_departments,
+    find_employees,
+)
+from kpi.settings import KpiSettings
+from reports.build import REPORT_NAMES, ReportError, build_report, report_json
+
+
+class UsageError(Exception):
+    """A report, period, employee or department that does not exist; lists what does."""
+
+
+def resolve_scope(
+    session: Session, settings: KpiSettings, employee: str | None, department: str | None
+) -> Scope:
+    if employee and department:
+        msg = "give --employee or --department, not both"
+        raise UsageError(msg)
+    if employee:
+        found = find_employees(session, settings, employee)
+        if len(found) != 1:
+            known = found or company_scope(session, settings).employees
+            what = "matches several employees" if found else "matches no employee"
+            names = ", ".join(f"{e.id} {e.name}" for e in known)
+            msg = f"--employee {employee!r} {what}; choose one of: {names}"
+            raise UsageError(msg)
+        return employee_scope(session, settings, found[0].id)
+    if department:
+        depts = find_departments(session, department)
+        if len(depts) != 1:
+            pool = depts or find_departments(session, "")
+            what = "matches several departments" if depts else "matches no department"
+            names = ", ".join(f"{d.id} {d.name}" for d in pool)
+            msg = f"--department {department!r} {what}; choose one of: {names}"
+            raise UsageError(msg)
+        return department_scope(session, settings, depts[0].id)
+    return company_scope(session, settings)
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.name not in REPORT_NAMES:
+        print(
+            f"crm-pulse: unknown report {args.name!r}; choose one of: {', '.join(REPORT_NAMES)}",
+            file=sys.stderr,
+        )
+        return 2
+    config = load_config(args.config)
+    setup_logging(config.logging.level)
+    settings = kpi_settings(config)
+    engine = open_store(config)
+    now = datetime.now(tz=settings.tz)
+    try:
+        period = parse_period(args.period, now=now, tz=settings.tz)
+        with Session(engine) as session:
+            scope = resolve_scope(session, settings, args.employee, args.department)
+            report = build_report(
+                session, settings, args.name, period, scope, now=now, render=not args.json
+            )
+    except (PeriodError, UsageError, ScopeError, ReportError) as exc:
+        print(f"crm-pulse: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        engine.dispose()
+    if args.json:
+        print(report_json(report))
+        return 0
+    files = write_report(report, args.out, xlsx=args.xlsx)
+    for path in files:
+        print(path)
+    return 0
