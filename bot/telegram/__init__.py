@@ -1,0 +1,1 @@
+"""The Telegram front end: aiogram routers, middlewares, keyboards and the outbound messenger."""

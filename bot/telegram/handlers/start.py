@@ -1,0 +1,73 @@
+"""/start, /help and /me: for everyone, strangers included (no figures in them)."""
+
+from __future__ import annotations
+
+import asyncio
+
+from aiogram import Router
+from aiogram.filters import Command, CommandStart
+from aiogram.types import Message
+from sqlalchemy import select
+from sqlmodel import Session, col
+
+from bot.access import Viewer
+from bot.settings import Role
+from bot.telegram.deps import TelegramDeps
+from bot.telegram.present import reply
+from bot.telegram.texts import Lang, raw, say
+from store.models import Department
+
+
+def stranger_text(lang: Lang, deps: TelegramDeps) -> str:
+    portal = f" ({deps.settings.portal_url})" if deps.settings.portal_url else ""
+    return say(lang, "stranger", portal=portal)
+
+
+async def cmd_start(message: Message, viewer: Viewer, lang: Lang, deps: TelegramDeps) -> None:
+    if not viewer.known:
+        await reply(message, stranger_text(lang, deps))
+        return
+    role = raw(lang, f"role_{viewer.role.value}")
+    await reply(message, say(lang, "hello", name=viewer.name, role=role))
+
+
+async def cmd_help(message: Message, viewer: Viewer, lang: Lang, deps: TelegramDeps) -> None:
+    text = raw(lang, "help")
+    if not viewer.known:
+        text = f"{text}\n\n{stranger_text(lang, deps)}"
+    await reply(message, text)
+
+
+async def cmd_me(
+    message: Message, viewer: Viewer, lang: Lang, deps: TelegramDeps, session: Session
+) -> None:
+    if not viewer.known:
+        await reply(message, stranger_text(lang, deps))
+        return
+    if viewer.role is Role.ADMIN:
+        sees = raw(lang, "sees_admin")
+    elif viewer.role is Role.HEAD and viewer.roots:
+        names = await asyncio.to_thread(_department_names, session, viewer.roots)
+        sees = raw(lang, "sees_head").format(departments=", ".join(names))
+    else:
+        sees = raw(lang, "sees_employee")
+    role = raw(lang, f"role_{viewer.role.value}")
+    await reply(
+        message, say(lang, "me", name=viewer.name, user_id=viewer.user_id, role=role, sees=sees)
+    )
+
+
+def _department_names(session: Session, ids: tuple[int, ...]) -> list[str]:
+    rows = session.execute(
+        select(col(Department.id), col(Department.name)).where(col(Department.id).in_(ids))
+    )
+    names = {dept_id: name for dept_id, name in rows}
+    return [names.get(dept_id, f"#{dept_id}") for dept_id in ids]
+
+
+def make_router() -> Router:
+    router = Router(name=__name__)
+    router.message.register(cmd_start, CommandStart())
+    router.message.register(cmd_help, Command("help"))
+    router.message.register(cmd_me, Command("me"))
+    return router
