@@ -1,0 +1,233 @@
+"""A user's command in a Bitrix24 dialog to the reply it gets, with the Telegram bot's rules.
+
+The portal tells us who wrote, so the asker is simply that portal user: no linking. Their
+role comes from the department tree and the config (``bot.access``), their words are read by
+``bot.args``, and a report is built by ``bot.reporting``, exactly as in Telegram.
+Synchronous (a DB session, SQL, matplotlib): the bot runs ``answer`` in a worker thread.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from bot import reporting
+from bot.access import Viewer, default_target, may_see, resolve_viewer
+from bot.args import Ambiguity, Parsed, Problem, Target, parse_args
+from bot.bitrix import texts
+from bot.bitrix.events import ChatEvent
+from bot.bitrix.keyboard import choices_keyboard, period_keyboard
+from bot.bitrix.settings import BitrixChatSettings
+from bot.lookup import StoreDirectory
+from bot.settings import BotSettings, Role
+from crm.client import BitrixClient
+from kpi.periods import Period, PeriodError, parse_period
+from kpi.scope import ScopeError
+from kpi.settings import KpiSettings
+from reports.build import Report
+from reports.markup import bb_text
+from store.models import Department
+
+log = logging.getLogger(__name__)
+
+# Reports whose natural question is about today; the others default to this month
+# (the same defaults as the Telegram bot).
+TODAY_REPORTS = frozenset({"missed"})
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class BitrixDeps:
+    """Everything the Bitrix24 front end is given by ``app``."""
+
+    settings: BitrixChatSettings
+    people: BotSettings  # the [[people]] entries and their roles, shared with Telegram
+    kpi: KpiSettings
+    engine: Engine
+    client: BitrixClient
+    build_report: Callable[..., Report]  # reports.build.build_report
+    report_xlsx: Callable[[Report], bytes]  # reports.build.report_xlsx
+    report_names: tuple[str, ...] = reporting.REPORT_NAMES
+    clock: Callable[[], datetime] = field(default=utc_now)
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What to post back: a text (BB-code), a report, or a file, with buttons."""
+
+    text: str = ""
+    keyboard: dict[str, Any] | None = None
+    report: Report | None = None
+    file: tuple[str, bytes] | None = None
+
+
+def default_period(report: str, deps: BitrixDeps, now: datetime) -> Period:
+    word = "today" if report in TODAY_REPORTS else "month"
+    return parse_period(word, now=now, tz=deps.kpi.tz)
+
+
+def answer(deps: BitrixDeps, event: ChatEvent, now: datetime) -> Reply | None:
+    """The reply to one event; None when the bot should stay silent (chatter in a group)."""
+    command = event.command
+    if command is None:
+        return Reply(texts.NOT_A_COMMAND) if event.private else None
+    static = {"help": texts.HELP, "start": texts.HELP, "link": texts.LINK}
+    if command in static:
+        return Reply(static[command])
+    with Session(deps.engine) as session:
+        person = deps.people.person_by_bitrix(event.user_id)
+        turn = _Turn(session, deps, resolve_viewer(session, person, event.user_id), now)
+        return turn.answer(command, event.params)
+
+
+@dataclass(frozen=True)
+class _Turn:
+    """One command being answered: the session, the asker and the time it is asked at."""
+
+    session: Session
+    deps: BitrixDeps
+    viewer: Viewer
+    now: datetime
+
+    def answer(self, command: str, params: str) -> Reply:
+        if command == "me":
+            return Reply(_me(self.session, self.viewer))
+        if not self.viewer.known:
+            return Reply(texts.STRANGER)
+        if command == "export":
+            return self.export(params)
+        if command not in self.deps.report_names:
+            return Reply(texts.fill(texts.UNKNOWN_COMMAND, command=command))
+        return self.report(command, params)
+
+    def report(self, name: str, params: str) -> Reply:
+        parsed = self.parse(params)
+        if isinstance(parsed, Reply):
+            return parsed
+        if isinstance(parsed, Ambiguity):
+            return self.ambiguity(name, parsed)
+        checked = self.checked(name, parsed)
+        if isinstance(checked, Reply):
+            return checked
+        period, target = checked
+        built = self.build(name, period, target, render=True)
+        if isinstance(built, Reply):
+            return built
+        keyboard = period_keyboard(name, period, target) if self.deps.settings.keyboards else None
+        return Reply(report=built, keyboard=keyboard)
+
+    def export(self, params: str) -> Reply:
+        parsed = self.parse(params, reports=self.deps.report_names)
+        if isinstance(parsed, Reply):
+            return parsed
+        if isinstance(parsed, Ambiguity):
+            return self.ambiguity("export", parsed)
+        name = parsed.report
+        if name is None:
+            return Reply(texts.fill(texts.ERROR, reason="укажите отчёт, например /export calls"))
+        checked = self.checked(name, parsed)
+        if isinstance(checked, Reply):
+            return checked
+        built = self.build(name, *checked, render=False)  # Excel needs no chart
+        if isinstance(built, Reply):
+            return built
+        content = self.deps.report_xlsx(built)
+        return Reply(text=built.caption_bb, file=(f"{built.filename}.xlsx", content))
+
+    def build(self, name: str, period: Period, target: Target, *, render: bool) -> Report | Reply:
+        try:
+            built = reporting.build(
+                self.session,
+                self.deps.kpi,
+                self.deps.build_report,
+                name,
+                period,
+                target,
+                now=self.now,
+                render=render,
+            )
+        except (ScopeError, PeriodError) as exc:
+            return Reply(texts.fill(texts.ERROR, reason=str(exc)))
+        assert isinstance(built, Report)  # deps.build_report is reports.build.build_report
+        return built
+
+    def parse(self, params: str, *, reports: tuple[str, ...] = ()) -> Parsed | Ambiguity | Reply:
+        directory = StoreDirectory(self.session, self.deps.kpi)
+        try:
+            return parse_args(
+                params, now=self.now, tz=self.deps.kpi.tz, directory=directory, reports=reports
+            )
+        except PeriodError as exc:
+            return Reply(texts.fill(texts.ERROR, reason=str(exc)))
+
+    def checked(self, name: str, parsed: Parsed) -> tuple[Period, Target] | Reply:
+        """The period and target to build for, or the refusal."""
+        viewer = self.viewer
+        target = parsed.target or default_target(self.session, viewer, name)
+        if target is None:
+            return Reply(texts.STRANGER)
+        if not may_see(self.session, viewer, name, target):
+            log.info(
+                "Bitrix24: refused %s about %s %s to user %s",
+                name,
+                target.kind,
+                target.id,
+                viewer.user_id,
+            )
+            what = target.name or f"{target.kind} {target.id}"
+            more = texts.DENIED_HEAD_MORE if viewer.role is Role.HEAD else ""
+            return Reply(texts.fill(texts.DENIED, what=what, more=more))
+        return parsed.period or default_period(name, self.deps, self.now), target
+
+    def ambiguity(self, name: str, ambiguity: Ambiguity) -> Reply:
+        template = {
+            Problem.AMBIGUOUS: texts.AMBIGUOUS,
+            Problem.UNKNOWN: texts.UNKNOWN_WORDS,
+            Problem.CONFLICT: texts.CONFLICT,
+        }[ambiguity.problem]
+        words = ", ".join(ambiguity.words)
+        text = texts.fill(template, words=words, understood=_understood(ambiguity.understood))
+        report = ambiguity.understood.report or name
+        if report == "export" or not self.deps.settings.keyboards:
+            return Reply(text)
+        period = ambiguity.understood.period or default_period(report, self.deps, self.now)
+        target = ambiguity.understood.target or default_target(self.session, self.viewer, report)
+        return Reply(text, keyboard=choices_keyboard(report, ambiguity, period, target))
+
+
+def _understood(parsed: Parsed) -> str:
+    parts = []
+    if parsed.report:
+        parts.append(f"отчёт {parsed.report}")
+    if parsed.period:
+        parts.append(f"период {parsed.period.label_ru}")
+    if parsed.target:
+        parts.append(parsed.target.name or "вся компания")
+    return ", ".join(parts) or texts.NOTHING
+
+
+def _me(session: Session, viewer: Viewer) -> str:
+    if not viewer.known:
+        return texts.STRANGER
+    if viewer.role is Role.ADMIN:
+        sees = texts.SEES_ALL
+    elif viewer.role is Role.HEAD:
+        names = [
+            dept.name
+            for dept_id in viewer.roots
+            if (dept := session.get(Department, dept_id)) is not None
+        ]
+        sees = texts.fill(texts.SEES_HEAD, departments=", ".join(names) or "—")
+    else:
+        sees = texts.SEES_SELF
+    role = texts.ROLES.get(viewer.role.value, viewer.role.value)
+    return texts.ME.format(name=bb_text(viewer.name), role=role, sees=sees)
