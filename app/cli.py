@@ -26,13 +26,25 @@ def _config_arg(parser: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from app import cmd_demo, cmd_emulator, cmd_report, cmd_sync
+    from app import cmd_demo, cmd_emulator, cmd_post, cmd_report, cmd_run, cmd_sync
 
     parser = argparse.ArgumentParser(
         prog="crm-pulse",
         description="Bitrix24 sales figures as chart posts and bot answers.",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = sub.add_parser("run", help="the scheduler and the chat front ends, until stopped")
+    _config_arg(run)
+    run.set_defaults(handler=cmd_run.run)
+
+    post = sub.add_parser("post", help="run one scheduled job now")
+    post.add_argument(
+        "job", choices=["morning", "weekly", "pace", "missed", "overdue", "celebrate"]
+    )
+    _config_arg(post)
+    post.add_argument("--force", action="store_true", help="post even if already posted")
+    post.set_defaults(handler=cmd_post.run)
 
     sync = sub.add_parser("sync", help="sync the portal into the store once, then exit")
     _config_arg(sync)

@@ -206,15 +206,38 @@ class BitrixChatConfig(_Section):
     enabled: bool = False
     team_dialogs: list[str] = Field(default_factory=list)
     bot_code: str = "crm_pulse"
+    bot_name: str = "CRM Pulse"
     bot_token: SecretStr = SecretStr("")
+    event_mode: Literal["auto", "fetch", "push", "off"] = "auto"
+    event_url: str | None = None
+    client_id: str = ""
+    application_token: SecretStr = SecretStr("")
+    poll_seconds: float = Field(default=5.0, gt=0)
+    personal_via: Literal["dialog", "notify"] = "dialog"
+    keyboards: bool = True
 
 
 class ScheduleConfig(_Section):
     sync: str = "*/5 * * * *"
     full_sync: str = "30 2 * * *"
     morning: str = "0 9 * * mon-fri"
+    weekly: str = "0 9 * * mon-fri"
     pace: str = "0 13,16 * * mon-fri"
+    missed: str = "*/5 * * * *"
     overdue: str = "30 9 * * mon-fri"
+    celebrate: str = "*/15 * * * *"
+    disabled: list[str] = Field(default_factory=list)
+    grace_minutes: dict[str, int] = Field(default_factory=dict)
+    quiet_hours: str = "21:00-08:00"
+    fresh_minutes: int = Field(default=30, ge=1)
+    celebrate_deal_amount: float | None = Field(default=None, gt=0)
+    celebrate_lookback_days: int = Field(default=3, ge=1)
+    missed_head_delay_minutes: int = Field(default=120, ge=1)
+    missed_lookback_hours: int = Field(default=24, ge=1)
+    pace_period: str = "month"
+    pace_metrics: list[str] = Field(default_factory=list)
+    leader_lease_seconds: int = Field(default=60, ge=5)
+    retry_minutes: int = Field(default=5, ge=1)
 
 
 class LoggingConfig(_Section):

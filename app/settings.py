@@ -9,6 +9,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from app.config import Config, ConfigError
+from bot.bitrix.settings import BitrixChatSettings, derive_bot_token
+from jobs.settings import DEFAULT_GRACE, JOB_NAMES, QuietHours, ScheduleError, ScheduleSettings
 from kpi.calendar import CalendarError, from_config
 from kpi.plan import PLAN_LENGTHS
 from kpi.settings import METRICS, KeyClientRule, KpiSettings, PlanBook
@@ -107,3 +109,57 @@ def _metrics(where: str, length: str, raw: Any) -> dict[str, Decimal]:
             raise ConfigError(msg)
         targets[metric] = target
     return targets
+
+
+def schedule_settings(config: Config) -> ScheduleSettings:
+    sched = config.schedule
+    cron = {name: getattr(sched, name) for name in JOB_NAMES}
+    try:
+        return ScheduleSettings(
+            cron=cron,
+            disabled=frozenset(sched.disabled),
+            grace={
+                **DEFAULT_GRACE,
+                **{k: timedelta(minutes=v) for k, v in sched.grace_minutes.items()},
+            },
+            quiet_hours=QuietHours.parse(sched.quiet_hours),
+            freshness=timedelta(minutes=sched.fresh_minutes),
+            celebrate_amount=(
+                None
+                if sched.celebrate_deal_amount is None
+                else Decimal(str(sched.celebrate_deal_amount))
+            ),
+            celebrate_lookback=timedelta(days=sched.celebrate_lookback_days),
+            missed_head_delay=timedelta(minutes=sched.missed_head_delay_minutes),
+            missed_lookback=timedelta(hours=sched.missed_lookback_hours),
+            pace_period=sched.pace_period,
+            pace_metrics=tuple(sched.pace_metrics),
+            leader_lease=timedelta(seconds=sched.leader_lease_seconds),
+            retry_every=timedelta(minutes=sched.retry_minutes),
+        )
+    except ScheduleError as exc:
+        raise ConfigError(str(exc)) from None
+
+
+def bitrix_chat_settings(config: Config) -> BitrixChatSettings:
+    chat = config.bitrix_chat
+    token = chat.bot_token.get_secret_value() or derive_bot_token(
+        config.portal.webhook_url.get_secret_value(), chat.bot_code
+    )
+    try:
+        return BitrixChatSettings(
+            enabled=chat.enabled,
+            team_dialogs=tuple(chat.team_dialogs),
+            bot_code=chat.bot_code,
+            bot_name=chat.bot_name,
+            bot_token=token,
+            client_id=chat.client_id,
+            application_token=chat.application_token.get_secret_value(),
+            event_mode=chat.event_mode,
+            event_url=chat.event_url,
+            poll_seconds=chat.poll_seconds,
+            keyboards=chat.keyboards,
+            personal_via=chat.personal_via,
+        )
+    except ValueError as exc:
+        raise ConfigError(f"bitrix_chat: {exc}") from None
