@@ -30,7 +30,7 @@ from yarl import URL
 from crm.emulator.chat import BotEvent, ChatState
 from crm.emulator.portal import Portal
 from crm.emulator.srv_chat import disk_record
-from crm.emulator.srv_core import ApiError, LeakyBucket, Settings, time_block
+from crm.emulator.srv_core import ApiError, LeakyBucket, OperatingMeter, Settings, time_block
 from crm.emulator.srv_dispatch import Dispatcher, Outcome, canonical
 from crm.emulator.srv_faults import REQUEST_LEVEL, FaultKind, FaultPlan
 from crm.emulator.srv_http import MAX_BODY, DroppedReply, json_response, rate_limited, read_params
@@ -195,6 +195,14 @@ def build_app(portal: Portal, settings: Settings, faults: FaultPlan) -> web.Appl
     app.router.add_route("*", "/rest/{user}/{code}/{method}", server.rest)
     app.router.add_route("*", "/rest/{tail:.*}", server.malformed)
     app.router.add_routes(tool_routes(portal, faults))
+
+    async def reset_limits(request: web.Request) -> web.Response:
+        """A fresh portal's limits (empty bucket, no operating time), between benchmark runs."""
+        server.bucket = LeakyBucket(settings.rate, settings.burst)
+        server.dispatcher.meter = OperatingMeter(settings.operating_limit)
+        return web.json_response({"ok": True})
+
+    app.router.add_post("/_emulator/limits/reset", reset_limits)
 
     async def start_pusher(app: web.Application) -> None:
         await server.pusher.start()

@@ -1,0 +1,131 @@
+"""Report figures and chart rendering on the `large` portal, SQLite and PostgreSQL.
+
+Run by `make bench`. The large portal (over a million records) is synced once per store
+from an in-process emulator without a rate limit, then each report's figures for a month
+for the whole company are computed several times (median and p95), and each chart is
+rendered several times (median). Targets (issue 3): figures p95 under 200 ms on SQLite,
+chart median under 300 ms. The figures are printed; the SQLite targets are asserted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import time
+from collections.abc import Iterator
+from datetime import datetime
+
+import httpx
+import pytest
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from app.config import Config
+from app.settings import kpi_settings
+from charts.render import render_report
+from crm.client import BitrixClient
+from crm.emulator.generator import generate
+from crm.emulator.portal import Portal
+from crm.emulator.server import running_emulator
+from crm.pacing import LeakyBucket
+from crm.sync import run_sync
+from kpi.periods import parse_period
+from kpi.scope import company_scope
+from kpi.settings import KpiSettings
+from reports.build import REPORT_NAMES, build_report
+from store.db import make_engine, refresh_statistics
+from store.migrate import migrate
+
+ROUNDS = 7
+
+
+def p95(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+
+
+@pytest.fixture(scope="module")
+def portal() -> Portal:
+    today = datetime.now().astimezone().date()
+    return Portal(generate(1, "large", today))
+
+
+async def _fill(portal: Portal, engine: Engine) -> None:
+    async with (
+        running_emulator(portal, rate_limit=False) as emulator,
+        httpx.AsyncClient(timeout=120) as http,
+    ):
+        pacer = LeakyBucket(rate=10_000, burst=10_000)
+        client = BitrixClient(http, emulator.webhook_url, pacer=pacer)
+        report = await run_sync(client, engine)
+    assert report.ok, report.errors
+    refresh_statistics(engine)
+
+
+def _settings(portal: Portal) -> KpiSettings:
+    data = portal.data
+    return kpi_settings(
+        Config.model_validate(
+            {
+                "portal": {"timezone": data.timezone},
+                "scope": {"sales_departments": [data.sales_department_id]},
+                "coverage": {
+                    "key_client_field": data.key_client_field,
+                    "key_client_value": data.key_client_value,
+                },
+                "plans": {
+                    "department": {str(data.sales_department_id): {"month": {"calls": 900}}}
+                },
+            }
+        )
+    )
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def store(
+    request: pytest.FixtureRequest, portal: Portal, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[str, Engine]]:
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('bench') / 'large.db'}"
+    else:
+        url = request.getfixturevalue("pg_database")
+    engine = make_engine(url)
+    migrate(engine)
+    started = time.monotonic()
+    asyncio.run(_fill(portal, engine))
+    print(f"\n{request.param}: large synced in {time.monotonic() - started:.0f} s")
+    yield request.param, engine
+    engine.dispose()
+
+
+def test_report_figures_and_charts(store: tuple[str, Engine], portal: Portal) -> None:
+    name, engine = store
+    settings = _settings(portal)
+    now = datetime.fromisoformat(portal.data.as_of)
+    lines, slow = [], []
+    with Session(engine) as session:
+        scope = company_scope(session, settings)
+        month = parse_period("month", now=now, tz=settings.tz)
+        for report_name in REPORT_NAMES:
+            figures_ms, render_ms = [], []
+            for _ in range(ROUNDS):
+                started = time.perf_counter()
+                report = build_report(
+                    session, settings, report_name, month, scope, now=now, render=False
+                )
+                figures_ms.append((time.perf_counter() - started) * 1000)
+            for _ in range(3):
+                started = time.perf_counter()
+                png = render_report(report.figures)
+                render_ms.append((time.perf_counter() - started) * 1000)
+            assert png.startswith(b"\x89PNG")
+            figures, chart = statistics.median(figures_ms), statistics.median(render_ms)
+            lines.append(
+                f"{name:<10} {report_name:<11} figures median {figures:7.1f} ms"
+                f"  p95 {p95(figures_ms):7.1f} ms | chart median {chart:6.1f} ms"
+            )
+            if name == "sqlite" and p95(figures_ms) >= 200:
+                slow.append(report_name)
+            assert statistics.median(render_ms) < 300, report_name
+    print("\n" + "\n".join(lines))
+    assert not slow, f"figures p95 >= 200 ms on SQLite: {slow}"

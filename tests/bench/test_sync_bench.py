@@ -1,0 +1,176 @@
+"""Sync of the `large` portal under the emulator's default rate limit (2/s, burst 50).
+
+Run by `make bench`. It starts `crm-pulse emulator --scale large` as a separate process, then
+
+1. runs `crm-pulse sync` against it as a user would (a subprocess), and reports rows per
+   request, wall time against the bound the rate limit sets, and the sync's peak memory;
+2. reads the big tables with our client and with fast_bitrix24's `get_all`, side by side
+   (requests and wall time for each), on the same emulator.
+
+Targets (issue 2): at least 2,400 rows a request on the big tables, wall time within 15 % of
+the rate bound, peak RSS under 300 MB. The figures are printed; the targets are asserted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import re
+import resource
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from crm import methods
+from crm.client import BitrixClient
+from crm.pacing import LeakyBucket
+
+ROOT = Path(__file__).resolve().parents[2]
+CLI = str(Path(sys.executable).with_name("crm-pulse"))
+RATE, BURST = 2.0, 50
+BIG_TABLES = {
+    "companies": (methods.COMPANIES, "crm.company.list"),
+    "contacts": (methods.CONTACTS, "crm.contact.list"),
+    "deals": (methods.DEALS, "crm.deal.list"),
+    "leads": (methods.LEADS, "crm.lead.list"),
+    "activities": (methods.ACTIVITIES, "crm.activity.list"),
+}
+
+
+@dataclass
+class Emulator:
+    webhook_url: str
+    base_url: str
+
+    def fresh(self) -> None:
+        """Counters to zero and the limits of an idle portal, before each measured run."""
+        self.stats(reset=True)
+        request = urllib.request.Request(f"{self.base_url}/_emulator/limits/reset", method="POST")
+        with urllib.request.urlopen(request, timeout=30):
+            pass
+
+    def stats(self, *, reset: bool = False) -> dict[str, Any]:
+        request = urllib.request.Request(
+            f"{self.base_url}/_emulator/stats{'/reset' if reset else ''}",
+            method="POST" if reset else "GET",
+        )
+        with urllib.request.urlopen(request, timeout=30) as reply:
+            return json.loads(reply.read())
+
+
+def rate_bound(requests: int) -> float:
+    """The least time `requests` can take through a full bucket: the burst is free."""
+    return max(0.0, (requests - BURST) / RATE)
+
+
+@pytest.fixture(scope="module")
+def emulator() -> Iterator[Emulator]:
+    process = subprocess.Popen(
+        [CLI, "emulator", "--scale", "large", "--seed", "1", "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=sys.stderr,
+        text=True,
+    )
+    assert process.stdout is not None
+    deadline = time.monotonic() + 300
+    line = ""
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        if line.startswith("serving") or not line:
+            break
+    found = re.search(r"(http://127\.0\.0\.1:\d+)(/rest/\S+/)", line)
+    assert found, f"the emulator did not start: {line!r}"
+    try:
+        yield Emulator(found.group(1) + found.group(2), found.group(1))
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def test_full_sync_of_large_meets_the_rate_bound(emulator: Emulator, tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f'[portal]\nwebhook_url = "{emulator.webhook_url}"\n'
+        f'[storage]\nurl = "sqlite:///{tmp_path / "store.db"}"\n',
+        encoding="utf-8",
+    )
+    emulator.fresh()
+    started = time.monotonic()
+    done = subprocess.run(
+        [CLI, "sync", "--config", str(config)],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "CRM_PULSE_LOGGING__LEVEL": "WARNING"},
+    )
+    wall = time.monotonic() - started
+    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    assert done.returncode == 0, done.stderr
+    stats = emulator.stats()
+    rows = {
+        match[1]: int(match[2].replace(",", ""))
+        for match in re.finditer(r"^(\w+)\s+([\d,]+)\s", done.stdout, re.MULTILINE)
+    }
+    requests = stats["requests"]
+    bound = rate_bound(requests)
+    total = sum(rows.values())
+    print(f"\n{done.stdout}")
+    print(
+        f"large full sync: {total:,} rows, {requests} requests ({total / requests:,.0f} rows "
+        f"each), {wall:.1f} s wall vs {bound:.1f} s rate bound ({wall / bound - 1:+.1%}), "
+        f"peak RSS {peak_mb:.0f} MB, 503s {stats['http_503']}"
+    )
+    assert stats["http_503"] == 0
+    assert wall <= bound * 1.15
+    assert peak_mb < 300
+
+
+async def _ours(webhook_url: str, spec: methods.ListSpec) -> int:
+    async with httpx.AsyncClient(timeout=60) as http:
+        client = BitrixClient(http, webhook_url, pacer=LeakyBucket(rate=RATE, burst=BURST))
+        rows = 0
+        async for chunk in client.iter_pages(spec):
+            rows += len(chunk)
+        return rows
+
+
+def _fast_bitrix24(webhook_url: str, method: str) -> int:
+    from fast_bitrix24 import Bitrix
+
+    bitrix = Bitrix(webhook_url, verbose=False, ssl=False)
+    return len(bitrix.get_all(method))
+
+
+def test_big_tables_ours_against_fast_bitrix24(emulator: Emulator) -> None:
+    lines = []
+    for name, (spec, method) in BIG_TABLES.items():
+        measured = {}
+        for who in ("ours", "fast_bitrix24"):
+            emulator.fresh()
+            started = time.monotonic()
+            if who == "ours":
+                rows = asyncio.run(_ours(emulator.webhook_url, spec))
+            else:
+                rows = _fast_bitrix24(emulator.webhook_url, method)
+            wall = time.monotonic() - started
+            stats = emulator.stats()
+            measured[who] = (rows, stats["requests"], wall, stats["http_503"])
+        ours, theirs = measured["ours"], measured["fast_bitrix24"]
+        lines.append(
+            f"{name:<11} rows {ours[0]:>9,} | ours {ours[1]:>4} req {ours[2]:7.1f} s "
+            f"({ours[0] / max(ours[1], 1):,.0f}/req) | fast_bitrix24 {theirs[1]:>4} req "
+            f"{theirs[2]:7.1f} s ({theirs[0]:,} rows, {theirs[3]} x 503)"
+        )
+        assert ours[0] == theirs[0], f"{name}: both must read every row"
+        if ours[0] >= 25_000:
+            assert ours[0] / ours[1] >= 2400, name
+    print("\n" + "\n".join(lines))
