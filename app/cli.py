@@ -7,6 +7,7 @@ known failures into one clear line and an exit code.
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -26,8 +27,6 @@ def _config_arg(parser: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from app import cmd_demo, cmd_emulator, cmd_post, cmd_report, cmd_run, cmd_sync
-
     parser = argparse.ArgumentParser(
         prog="crm-pulse",
         description="Bitrix24 sales figures as chart posts and bot answers.",
@@ -36,7 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="the scheduler and the chat front ends, until stopped")
     _config_arg(run)
-    run.set_defaults(handler=cmd_run.run)
+    run.set_defaults(module="app.cmd_run")
 
     post = sub.add_parser("post", help="run one scheduled job now")
     post.add_argument(
@@ -44,12 +43,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _config_arg(post)
     post.add_argument("--force", action="store_true", help="post even if already posted")
-    post.set_defaults(handler=cmd_post.run)
+    post.set_defaults(module="app.cmd_post")
 
     sync = sub.add_parser("sync", help="sync the portal into the store once, then exit")
     _config_arg(sync)
     sync.add_argument("--full", action="store_true", help="re-read the whole history window")
-    sync.set_defaults(handler=cmd_sync.run)
+    sync.set_defaults(module="app.cmd_sync")
 
     report = sub.add_parser("report", help="one report to a folder, or as JSON on stdout")
     report.add_argument("name", metavar="NAME", help="rating, coverage, calls, missed, kpi, ...")
@@ -60,7 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--out", type=Path, default=Path("reports-out"))
     report.add_argument("--json", action="store_true", help="print the figures as JSON")
     report.add_argument("--xlsx", action="store_true", help="also write an Excel workbook")
-    report.set_defaults(handler=cmd_report.run)
+    report.set_defaults(module="app.cmd_report")
 
     emulator = sub.add_parser("emulator", help="serve the built-in portal emulator")
     emulator.add_argument("--port", type=int, default=8765)
@@ -69,7 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
     emulator.add_argument(
         "--no-rate-limit", action="store_true", help="answer every request (no 503s)"
     )
-    emulator.set_defaults(handler=cmd_emulator.run)
+    emulator.set_defaults(module="app.cmd_emulator")
 
     demo = sub.add_parser(
         "demo", help="the whole product on the built-in emulator, no configuration needed"
@@ -77,13 +76,15 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--out", type=Path, default=Path("demo-out"))
     demo.add_argument("--seed", type=int, default=1)
     demo.add_argument("--scale", choices=["small", "medium", "large"], default="small")
-    demo.set_defaults(handler=cmd_demo.run)
+    demo.set_defaults(module="app.cmd_demo")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    handler: Handler = args.handler
+    # Only the chosen command's module is imported: `sync` need not load matplotlib and
+    # aiogram (about 150 MB of a process's memory, and seconds of start-up).
+    handler: Handler = importlib.import_module(args.module).run
     try:
         return handler(args)
     except ConfigError as exc:

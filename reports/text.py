@@ -83,7 +83,11 @@ def change(
     if kind == "pp":
         return f"{arrow}{NBSP}{number(abs(diff) * 100)}{NBSP}п.п."
     if kind == "pct" and then != 0:
-        return f"{arrow}{NBSP}{count(abs(diff) / abs(then) * 100)}{NBSP}%"
+        share = abs(diff) / abs(then) * 100
+        if diff and share < 1:
+            # "▲ 0 %" reads as a contradiction; a change under one percent is "about the same".
+            return f"≈{NBSP}0{NBSP}%"
+        return f"{arrow}{NBSP}{count(share)}{NBSP}%"
     if kind == "pct" and diff == 0:
         return ""  # zero against zero says nothing
     return f"{arrow}{NBSP}{(show or number)(abs(diff))}"

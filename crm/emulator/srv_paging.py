@@ -106,7 +106,9 @@ def _scan(
 ) -> Sequence[int]:
     """Row positions to test in id order; a date range narrows them to its own rows."""
     window = _date_window(portal, table, conditions)
-    if window is None:
+    if window is None or len(window) * 4 > high - low:
+        # A wide range (a first sync's history window) matches most rows: a keyset scan
+        # finds its 50 at once, while gathering the range would touch all of them.
         return range(high - 1, low - 1, -1) if descending else range(low, high)
     inside = sorted(i for i in window if low <= i < high)
     return inside[::-1] if descending else inside

@@ -94,3 +94,8 @@ def test_short_names() -> None:
     assert short("  Анна   Орлова ") == "Анна Орлова"
     cut = short("А" * 100)
     assert len(cut) == 40 and cut.endswith("…")
+
+
+def test_a_change_under_one_percent_is_about_the_same_not_an_arrow() -> None:
+    assert change(405, Decimal("404.5")) == "≈\u00a00\u00a0%"
+    assert change(450, 400) == "▲\u00a013\u00a0%"
