@@ -22,7 +22,9 @@ def bitrix_client(config: Config, http: httpx.AsyncClient) -> BitrixClient:
     return BitrixClient(
         http,
         config.portal.webhook_url.get_secret_value(),
-        pacer=LeakyBucket(rate=rate, burst=burst),
+        # One request of headroom: the portal starts draining its counter when a request
+        # arrives, we when we send it; at exactly the burst that gap drew an odd 503.
+        pacer=LeakyBucket(rate=rate, burst=max(1, burst - 1)),
         max_retries=config.portal.max_retries,
     )
 
