@@ -308,6 +308,10 @@ def _shift(local: datetime, kind: PeriodKind, units: int, range_days: int) -> da
     else:
         step = {"day": 1, "week": 7}.get(kind, range_days)
         moved = local.date() + timedelta(days=step * units)
+    if local.tzinfo is not None and _utc(local) == _utc(day_start(local.date(), local.tzinfo)):
+        # A day's start is midnight, or later where DST skips midnight (America/Santiago):
+        # it maps to the other day's start, not to the same wall time.
+        return day_start(moved, local.tzinfo)
     return _real(local.replace(year=moved.year, month=moved.month, day=moved.day))
 
 

@@ -18,6 +18,7 @@ from kpi.periods import (
     parse_period,
     period_choices,
     previous,
+    range_period,
 )
 
 MSK = ZoneInfo("Europe/Moscow")
@@ -469,3 +470,14 @@ def test_previous_of_a_closed_range_is_the_same_length_just_before(
     before = previous(period, now=day_start(last + timedelta(days=1), tz))
     assert before.end == period.start
     assert before.start == day_start(first - timedelta(days=days), tz)
+
+
+def test_previous_day_where_dst_skips_midnight_starts_at_that_days_midnight() -> None:
+    # Chile moves its clocks at midnight: 2032-09-05 starts at 01:00, 2032-09-04 at 00:00.
+    tz = ZoneInfo("America/Santiago")
+    period = range_period(
+        date(2032, 9, 5), date(2032, 9, 5), now=datetime(2033, 1, 1, tzinfo=tz), tz=tz
+    )
+    before = previous(period, now=datetime(2033, 1, 1, tzinfo=tz))
+    assert before.start == datetime(2032, 9, 4, 0, 0, tzinfo=tz)
+    assert before.end == period.start
