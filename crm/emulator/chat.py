@@ -13,6 +13,8 @@ them (``push_payload`` builds the form body).
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -58,6 +60,27 @@ class ChatState:
         self._folders: dict[int, int] = {}
         self._acked: dict[int, int] = {}
         self._counters: dict[str, Iterator[int]] = {}
+        # Set on every change, so a test can wait for a state instead of polling for it.
+        self._changed: asyncio.Event | None = None
+
+    def _touch(self) -> None:
+        if self._changed is not None:
+            self._changed.set()
+            self._changed = None
+
+    async def wait_for(self, condition: Callable[[], bool], what: str, within: float = 60) -> None:
+        """Until ``condition`` holds, re-checked after each change here; TimeoutError after
+        ``within`` seconds (naming ``what``)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + within
+        while not condition():
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                msg = f"timed out after {within} s waiting for {what}"
+                raise TimeoutError(msg)
+            self._changed = self._changed or asyncio.Event()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._changed.wait(), remaining)
 
     def _next(self, kind: str, start: int) -> int:
         counter = self._counters.get(kind)
@@ -94,6 +117,7 @@ class ChatState:
 
     def record(self, method: str, params: Mapping[str, Any], at: datetime | None = None) -> None:
         self.calls.append({"method": method, "params": dict(params), "at": at or self.now()})
+        self._touch()
 
     def chat_id_of(self, dialog_id: str) -> int:
         """``"chat12"`` is chat 12; a private dialog with a user gets a chat id of its own."""
@@ -135,6 +159,7 @@ class ChatState:
             file_ids=list(file_ids or []),
         )
         self._messages[message.id] = message
+        self._touch()
         return message
 
     def message(self, message_id: int) -> Message | None:
@@ -154,6 +179,7 @@ class ChatState:
             self._notifications = [n for n in self._notifications if n.tag != tag]
         note = Notification(self._next("notify", 1), user_id, text, kind, self.now(), tag, attach)
         self._notifications.append(note)
+        self._touch()
         return note
 
     def folder_of(self, chat_id: int) -> int:
@@ -164,6 +190,7 @@ class ChatState:
     def store_file(self, name: str, content: bytes, folder_id: int | None) -> ChatFile:
         stored = ChatFile(self._next("file", 9000), name, content, folder_id, self.now())
         self._files[stored.id] = stored
+        self._touch()
         return stored
 
     def file(self, file_id: int) -> ChatFile | None:
@@ -180,6 +207,7 @@ class ChatState:
             return known, False
         bot = Bot(self._next("bot", 100), code, api, name, self.now(), **fields)
         self.bots[bot.id] = bot
+        self._touch()
         return bot, True
 
     def unregister_bot(self, bot_id: int) -> bool:

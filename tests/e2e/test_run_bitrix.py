@@ -12,7 +12,6 @@ import datetime as dt
 import os
 import signal
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
 from crm.emulator.chat_records import Message
@@ -22,14 +21,6 @@ from crm.emulator.server import Emulator, running_emulator
 
 CLI = str(Path(sys.executable).with_name("crm-pulse"))
 TEAM, CODE = "chat12", "crm_pulse"
-
-
-async def until(condition: Callable[[], bool], what: str, within: float = 60) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + within
-    while not condition():
-        assert loop.time() < deadline, f"timed out waiting for {what}"
-        await asyncio.sleep(0.05)
 
 
 def from_bot(emulator: Emulator, dialog: str) -> list[Message]:
@@ -71,12 +62,18 @@ async def test_run_answers_in_bitrix24_chat_by_role(tmp_path: Path) -> None:
         assert sync.returncode == 0, err.decode()
         process = await cli("run", "--config", str(config))
         try:
-            await until(lambda: emulator.chat.bot(CODE) is not None, "the bot to register")
+            await emulator.chat.wait_for(
+                lambda: emulator.chat.bot(CODE) is not None, "the bot to register"
+            )
             await emulator.user_message("/rating", user_id=head, dialog_id=TEAM, bot=CODE)
-            await until(lambda: any(m.file_ids for m in from_bot(emulator, TEAM)), "the chart")
+            await emulator.chat.wait_for(
+                lambda: any(m.file_ids for m in from_bot(emulator, TEAM)), "the chart"
+            )
             asked = "/calls Отдел продаж Регионы"
             await emulator.user_message(asked, user_id=employee, bot=CODE)
-            await until(lambda: bool(from_bot(emulator, str(employee))), "the refusal")
+            await emulator.chat.wait_for(
+                lambda: bool(from_bot(emulator, str(employee))), "the refusal"
+            )
         finally:
             process.send_signal(signal.SIGTERM)
             _, err = await asyncio.wait_for(process.communicate(), 60)

@@ -164,16 +164,6 @@ async def portal(world: World, **settings: Any) -> AsyncIterator[Env]:
             engine.dispose()
 
 
-async def until(condition: Callable[[], bool], what: str) -> None:
-    """Wait for ``condition`` with a deadline (the bot runs in its own task)."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + DEADLINE
-    while not condition():
-        if loop.time() > deadline:
-            pytest.fail(f"timed out waiting for {what}")
-        await asyncio.sleep(0.01)
-
-
 def _image_and_caption(replies: list[Message], env: Env) -> tuple[bytes, Message]:
     images = [m for m in replies if m.file_ids]
     assert len(images) == 1, replies
@@ -192,9 +182,13 @@ async def test_rating_from_a_department_head_comes_back_as_an_image(world: World
         bot = BitrixBot(env.deps(poll_seconds=0.02))
         stop = asyncio.Event()
         running = asyncio.create_task(run_bitrix_bot(bot.deps, stop, bot=bot))
-        await until(lambda: bot.identity is not None, "the bot to register")
+        await env.emulator.chat.wait_for(
+            lambda: bot.identity is not None, "the bot to register", DEADLINE
+        )
         await env.emulator.user_message("/rating", user_id=world.head, dialog_id=TEAM, bot=CODE)
-        await until(lambda: len(env.replies(TEAM, bot)) >= 2, "the reply")
+        await env.emulator.chat.wait_for(
+            lambda: len(env.replies(TEAM, bot)) >= 2, "the reply", DEADLINE
+        )
         stop.set()
         await asyncio.wait_for(running, DEADLINE)
         png, caption = _image_and_caption(env.replies(TEAM, bot), env)
@@ -251,7 +245,9 @@ async def test_registration_is_tried_again_when_the_portal_fails(world: World) -
         bot = BitrixBot(env.deps(error_backoff_seconds=0.01, poll_seconds=0.02))
         stop = asyncio.Event()
         running = asyncio.create_task(bot.run(stop))
-        await until(lambda: bot.identity is not None, "the bot to register")
+        await env.emulator.chat.wait_for(
+            lambda: bot.identity is not None, "the bot to register", DEADLINE
+        )
         stop.set()
         await asyncio.wait_for(running, DEADLINE)
         assert env.emulator.faults.injected["server_error"] == 2
