@@ -99,3 +99,11 @@ def test_short_names() -> None:
 def test_a_change_under_one_percent_is_about_the_same_not_an_arrow() -> None:
     assert change(405, Decimal("404.5")) == "≈\u00a00\u00a0%"
     assert change(450, 400) == "▲\u00a013\u00a0%"
+
+
+def test_missed_calls_split_into_parts_that_add_up() -> None:
+    from reports.caption_calls import callback_split
+
+    # 22 missed: 18 called back (14 of them late, which DESIGN.md also counts as lost).
+    assert callback_split(22, 18, 18) == ": перезвонили вовремя 4, позже 14, не перезвонили 4"
+    assert callback_split(3, 3, 0) == ": перезвонили вовремя 3"
