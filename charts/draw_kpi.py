@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 
     from kpi.kpiplan import KpiReport, Metric
 
+# The metrics' names in Russian, shared with the captions (reports.caption_people).
 METRIC_NAMES = {
     "calls": "Звонки",
     "successful_calls": "Успешные звонки",

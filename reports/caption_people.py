@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from types import MappingProxyType
 
+from charts.draw_kpi import METRIC_NAMES
 from kpi.coverage import CoverageReport
 from kpi.kpiplan import KpiReport, Metric
 from kpi.rating import RatingReport, RatingRow
@@ -24,17 +25,6 @@ from reports.text import (
     spaced,
 )
 
-METRIC_NAMES = MappingProxyType(
-    {
-        "calls": "Звонки",
-        "successful_calls": "Успешные звонки",
-        "talk_minutes": "Минуты разговоров",
-        "meetings": "Встречи",
-        "emails": "Письма",
-        "new_deals": "Новые сделки",
-        "revenue": "Выручка",
-    }
-)
 STATUS = MappingProxyType(
     {
         "met": ("✅", "выполнено"),

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, Literal
 
+from charts.draw_kpi import METRIC_NAMES
 from kpi.abc import AbcReport
 from kpi.calls import CallsReport
 from kpi.conversion import ConversionReport
@@ -22,7 +23,7 @@ from kpi.missed import MissedReport
 from kpi.plan import PlanReport
 from kpi.rating import RatingReport
 from kpi.tasks import TasksReport
-from reports.caption_people import METRIC_NAMES, STATUS
+from reports.caption_people import STATUS
 from reports.lists import LIST_TITLES, ListItem
 
 Kind = Literal["text", "int", "points", "money", "number", "share", "datetime", "date", "url"]
