@@ -13,16 +13,9 @@ from app.config import load_config
 from app.logs import setup_logging
 from app.outputs import write_report
 from app.settings import kpi_settings
+from bot.lookup import StoreDirectory, scope_of
 from kpi.periods import PeriodError, parse_period
-from kpi.scope import (
-    Scope,
-    ScopeError,
-    company_scope,
-    department_scope,
-    employee_scope,
-    find_departments,
-    find_employees,
-)
+from kpi.scope import Scope, ScopeError, company_scope
 from kpi.settings import KpiSettings
 from reports.build import REPORT_NAMES, ReportError, build_report, report_json
 
@@ -34,28 +27,25 @@ class UsageError(Exception):
 def resolve_scope(
     session: Session, settings: KpiSettings, employee: str | None, department: str | None
 ) -> Scope:
+    """The scope the flags name, looked up as the chat commands look names up."""
     if employee and department:
         msg = "give --employee or --department, not both"
         raise UsageError(msg)
+    directory = StoreDirectory(session, settings)
     if employee:
-        found = find_employees(session, settings, employee)
-        if len(found) != 1:
-            known = found or company_scope(session, settings).employees
-            what = "matches several employees" if found else "matches no employee"
-            names = ", ".join(f"{e.id} {e.name}" for e in known)
-            msg = f"--employee {employee!r} {what}; choose one of: {names}"
-            raise UsageError(msg)
-        return employee_scope(session, settings, found[0].id)
-    if department:
-        depts = find_departments(session, department)
-        if len(depts) != 1:
-            pool = depts or find_departments(session, "")
-            what = "matches several departments" if depts else "matches no department"
-            names = ", ".join(f"{d.id} {d.name}" for d in pool)
-            msg = f"--department {department!r} {what}; choose one of: {names}"
-            raise UsageError(msg)
-        return department_scope(session, settings, depts[0].id)
-    return company_scope(session, settings)
+        flag, text, lookup = "--employee", employee, directory.employees
+    elif department:
+        flag, text, lookup = "--department", department, directory.departments
+    else:
+        return company_scope(session, settings)
+    found = lookup(text)
+    if len(found) != 1:
+        what = "matches several" if found else "matches nothing"
+        names = ", ".join(f"{t.id} {t.name}" for t in found or lookup(""))
+        hint = f"choose one of: {names}" if names else "the store has none: run crm-pulse sync"
+        msg = f"{flag} {text!r} {what}; {hint}"
+        raise UsageError(msg)
+    return scope_of(session, settings, found[0])
 
 
 def run(args: argparse.Namespace) -> int:

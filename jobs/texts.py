@@ -6,10 +6,10 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+from charts.draw_kpi import METRIC_NAMES
 from charts.theme import phone_text
 from kpi.kpiplan import Metric
 from reports.caption import bitrix, telegram
-from reports.caption_people import METRIC_NAMES
 from reports.markup import TELEGRAM_MESSAGE, Block, Line, b, block, line, link, listing
 from reports.text import Fmt, number
 
