@@ -32,7 +32,7 @@ test: lint services  ## everything CI runs: lint, then the tests on SQLite and P
 	$(PY) -m pytest
 
 bench: install services  ## benchmarks on the large dataset (minutes; prints a report)
-	$(PY) -m pytest tests/bench -p no:cacheprovider -s -o addopts=""
+	$(PY) -m pytest tests/bench -p no:cacheprovider -p no:hypothesispytest -s -o addopts=""
 
 demo: install  ## the whole product on the built-in portal emulator
 	$(VENV)/bin/crm-pulse demo
