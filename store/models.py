@@ -117,7 +117,8 @@ class Activity(SQLModel, table=True):
     __table_args__ = (
         Index("ix_activities_responsible_start", "responsible_id", "start_at"),
         Index("ix_activities_start", "start_at"),
-        Index("ix_activities_owner", "owner_type", "owner_id"),
+        # start_at last: "the latest communication of an owner" reads one index entry.
+        Index("ix_activities_owner_start", "owner_type", "owner_id", "start_at"),
         Index("ix_activities_call", "call_id"),
     )
 
