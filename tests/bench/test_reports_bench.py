@@ -114,7 +114,7 @@ def test_report_figures_and_charts(store: tuple[str, Engine], portal: Portal) ->
                     session, settings, report_name, month, scope, now=now, render=False
                 )
                 figures_ms.append((time.perf_counter() - started) * 1000)
-            for _ in range(3):
+            for _ in range(5):
                 started = time.perf_counter()
                 png = render_report(report.figures)
                 render_ms.append((time.perf_counter() - started) * 1000)
@@ -125,7 +125,9 @@ def test_report_figures_and_charts(store: tuple[str, Engine], portal: Portal) ->
                 f"  p95 {p95(figures_ms):7.1f} ms | chart median {chart:6.1f} ms"
             )
             if name == "sqlite" and p95(figures_ms) >= 200:
-                slow.append(report_name)
-            assert statistics.median(render_ms) < 300, report_name
+                slow.append(f"{report_name} figures")
+            if chart >= 300:
+                slow.append(f"{report_name} chart")
+    # Everything is printed before anything is asserted: one slow report hides no figures.
     print("\n" + "\n".join(lines))
-    assert not slow, f"figures p95 >= 200 ms on SQLite: {slow}"
+    assert not slow, f"over target (figures p95 200 ms on SQLite, chart median 300 ms): {slow}"
