@@ -28,7 +28,11 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, echo=echo, pool_pre_ping=True)
+    # JIT compiles a plan for queries PostgreSQL guesses are costly; for our report queries
+    # that took 730 of 880 ms (coverage on the large portal) to save a few milliseconds.
+    return create_engine(
+        url, echo=echo, pool_pre_ping=True, connect_args={"options": "-c jit=off"}
+    )
 
 
 @contextmanager

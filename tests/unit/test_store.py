@@ -81,3 +81,12 @@ def test_the_migrations_build_exactly_the_models_schema(store_url: str) -> None:
     with engine.connect() as connection:
         assert compare_metadata(MigrationContext.configure(connection), SQLModel.metadata) == []
     engine.dispose()
+
+
+@pytest.mark.postgres
+def test_postgresql_sessions_run_without_jit(pg_database: str) -> None:
+    # JIT compilation cost more than the report queries themselves (730 of 880 ms).
+    engine = make_engine(pg_database)
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql("SHOW jit").scalar() == "off"
+    engine.dispose()
