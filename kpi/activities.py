@@ -5,20 +5,15 @@
   ``settings.meeting_providers``; the meeting test wins over the type). A call activity
   whose telephony records (``Activity.call_id`` = ``Call.call_id``) exist and none of them
   connected is not a communication; a call activity with no record counts.
-- Client of an activity, from its primary owner: a company is itself; a contact is its
-  company, else the contact; a deal is its company, else its contact read by the contact
-  rule (so a deal with only a contact who works for a company touches that company, the
-  client the contact stands for); leads and other owners touch no client. An owner missing
-  from the store resolves as far as the store knows: an unknown contact is itself.
+- Client of an activity: ``Activity.client_type`` and ``client_id``, which the store derives
+  from the activity's primary owner on every write; the rule is in ``store.clients``.
 - Local time: the store keeps UTC; local hours and days are computed in SQL from epoch
   seconds plus the zone's offset, a CASE over the DST segments of the period.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -29,8 +24,6 @@ from sqlalchemy import (
     Integer,
     Select,
     and_,
-    any_,
-    bindparam,
     case,
     cast,
     extract,
@@ -40,21 +33,14 @@ from sqlalchemy import (
     or_,
     select,
 )
-from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.orm import Mapped, aliased
+from sqlalchemy.orm import Mapped
 from sqlmodel import Session, col
 
 from kpi.periods import Period
 from kpi.settings import KpiSettings
-from store.models import Activity, Call, Company, Contact, Deal
+from store.clients import CLIENT_COMPANY, CLIENT_CONTACT
+from store.models import Activity, Call
 
-OWNER_LEAD = 1
-OWNER_DEAL = 2
-OWNER_CONTACT = 3
-OWNER_COMPANY = 4
-# A resolved client is a company or a contact; kept as their CRM owner type ids.
-CLIENT_COMPANY = OWNER_COMPANY
-CLIENT_CONTACT = OWNER_CONTACT
 CLIENT_TYPE_NAMES = {CLIENT_COMPANY: "company", CLIENT_CONTACT: "contact"}
 
 ACTIVITY_CALL = 2
@@ -126,118 +112,21 @@ def started_in(period: Period) -> ColumnElement[bool]:
     return and_(col(Activity.start_at) >= period.start, col(Activity.start_at) < period.end)
 
 
-@dataclass(frozen=True)
-class ClientColumns:
-    """The resolved client of ``Activity`` once ``join`` has been applied to a select."""
-
-    client_type: ColumnElement[int | None]
-    client_id: ColumnElement[int | None]
-
-    def join(self, query: AnySelect) -> AnySelect:
-        return _client_join(query)
-
-
-_OWNER_CONTACT = aliased(Contact, name="owner_contact")
-_OWNER_DEAL = aliased(Deal, name="owner_deal")
-_DEAL_CONTACT = aliased(Contact, name="deal_contact")
-
-
-def _client_join(query: AnySelect) -> AnySelect:
-    owner_type, owner_id = col(Activity.owner_type), col(Activity.owner_id)
-    return (
-        query.outerjoin(
-            _OWNER_CONTACT,
-            and_(owner_type == OWNER_CONTACT, col(_OWNER_CONTACT.id) == owner_id),
-        )
-        .outerjoin(_OWNER_DEAL, and_(owner_type == OWNER_DEAL, col(_OWNER_DEAL.id) == owner_id))
-        .outerjoin(_DEAL_CONTACT, col(_DEAL_CONTACT.id) == col(_OWNER_DEAL.contact_id))
-    )
-
-
-def client_columns() -> ClientColumns:
-    owner_type, owner_id = col(Activity.owner_type), col(Activity.owner_id)
-    company = case(
-        (owner_type == OWNER_COMPANY, owner_id),
-        (owner_type == OWNER_CONTACT, col(_OWNER_CONTACT.company_id)),
-        (
-            owner_type == OWNER_DEAL,
-            func.coalesce(col(_OWNER_DEAL.company_id), col(_DEAL_CONTACT.company_id)),
-        ),
-        else_=None,
-    )
-    contact = case(
-        (owner_type == OWNER_CONTACT, owner_id),
-        (owner_type == OWNER_DEAL, col(_OWNER_DEAL.contact_id)),
-        else_=None,
-    )
-    client_type = case(
-        (company.is_not(None), literal(CLIENT_COMPANY)),
-        (contact.is_not(None), literal(CLIENT_CONTACT)),
-        else_=None,
-    )
-    return ClientColumns(client_type, func.coalesce(company, contact))
-
-
 def communications(settings: KpiSettings, period: Period | None = None) -> AnySelect:
     """Communications with their client: ``id, responsible_id, start_at, kind, direction,
     client_type, client_id`` (client columns NULL when the owner touches no client)."""
-    client = client_columns()
     query: AnySelect = select(
         col(Activity.id).label("id"),
         col(Activity.responsible_id).label("responsible_id"),
         col(Activity.start_at).label("start_at"),
         communication_kind(settings).label("kind"),
         col(Activity.direction).label("direction"),
-        client.client_type.label("client_type"),
-        client.client_id.label("client_id"),
-    ).select_from(Activity)
-    query = client.join(query).where(is_communication(settings))
+        col(Activity.client_type).label("client_type"),
+        col(Activity.client_id).label("client_id"),
+    ).where(is_communication(settings))
     if period is not None:
         query = query.where(started_in(period))
     return query
-
-
-def client_owners(
-    session: Session, company_ids: Sequence[int], contact_ids: Sequence[int]
-) -> AnySelect:
-    """Owners whose activities resolve to the given clients: ``owner_type, owner_id,
-    client_type, client_id``; the inverse of ``client_columns`` for a known set of clients.
-
-    Used to find the activities of a few clients through the (owner_type, owner_id) index
-    instead of resolving every activity in the store.
-    """
-    company, contact = literal(CLIENT_COMPANY), literal(CLIENT_CONTACT)
-    deal_contact = aliased(Contact, name="owner_deal_contact")
-    parts: list[AnySelect] = [
-        select(
-            literal(OWNER_COMPANY).label("owner_type"),
-            col(Company.id).label("owner_id"),
-            company.label("client_type"),
-            col(Company.id).label("client_id"),
-        ).where(in_ids(session, Company.id, company_ids)),
-        select(literal(OWNER_CONTACT), col(Contact.id), company, col(Contact.company_id)).where(
-            in_ids(session, Contact.company_id, company_ids)
-        ),
-        select(literal(OWNER_DEAL), col(Deal.id), company, col(Deal.company_id)).where(
-            in_ids(session, Deal.company_id, company_ids)
-        ),
-        select(literal(OWNER_DEAL), col(Deal.id), company, col(deal_contact.company_id))
-        .join(deal_contact, col(deal_contact.id) == col(Deal.contact_id))
-        .where(
-            col(Deal.company_id).is_(None), in_ids(session, deal_contact.company_id, company_ids)
-        ),
-        select(literal(OWNER_CONTACT), col(Contact.id), contact, col(Contact.id)).where(
-            in_ids(session, Contact.id, contact_ids), col(Contact.company_id).is_(None)
-        ),
-        select(literal(OWNER_DEAL), col(Deal.id), contact, col(Deal.contact_id))
-        .outerjoin(deal_contact, col(deal_contact.id) == col(Deal.contact_id))
-        .where(
-            col(Deal.company_id).is_(None),
-            col(deal_contact.company_id).is_(None),
-            in_ids(session, Deal.contact_id, contact_ids),
-        ),
-    ]
-    return parts[0].union_all(*parts[1:])  # type: ignore[return-value]
 
 
 def counts_by_employee(
@@ -265,17 +154,6 @@ def counts_by_employee(
     for uid, emails, meetings in session.execute(query):
         result[uid] = (int(emails or 0), int(meetings or 0))
     return result
-
-
-def in_ids(session: Session, column: Any, ids: Sequence[int]) -> ColumnElement[bool]:
-    """``column IN ids`` with the ids as one bound value, for lists of thousands: expanding
-    thousands of parameters costs more than the query (a JSON array on SQLite, an array on
-    PostgreSQL)."""
-    values = [int(i) for i in ids]
-    if session.get_bind().dialect.name == "sqlite":
-        each = func.json_each(json.dumps(values)).table_valued("value")
-        return col(column).in_(select(each.c.value))
-    return col(column) == any_(bindparam(None, values, type_=ARRAY(BigInteger())))
 
 
 # --- time ----------------------------------------------------------------------------

@@ -120,6 +120,8 @@ class Activity(SQLModel, table=True):
         # start_at last: "the latest communication of an owner" reads one index entry.
         Index("ix_activities_owner_start", "owner_type", "owner_id", "start_at"),
         Index("ix_activities_call", "call_id"),
+        # "The latest communication of a client": one index probe per client.
+        Index("ix_activities_client_start", "client_type", "client_id", "start_at"),
     )
 
     id: int = _pk()
@@ -138,6 +140,10 @@ class Activity(SQLModel, table=True):
     modified_at: datetime | None = _dt(index=True)
     # The telephony call id behind a call activity (its ORIGIN_ID without "VI_").
     call_id: str | None = None
+    # The client the activity touches, derived from the owner by ``store.clients`` on every
+    # write (4 company, 3 contact; null: no client); never mapped from the portal.
+    client_type: int | None = None
+    client_id: int | None = None
 
 
 class Call(SQLModel, table=True):
@@ -175,6 +181,7 @@ class Deal(SQLModel, table=True):
         Index("ix_deals_close", "close_date"),
         Index("ix_deals_company", "company_id"),
         Index("ix_deals_lead", "lead_id"),
+        Index("ix_deals_contact", "contact_id"),
     )
 
     id: int = _pk()

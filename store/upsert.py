@@ -2,7 +2,8 @@
 
 ``INSERT ... ON CONFLICT DO UPDATE ... WHERE <some column differs>`` on both SQLite and
 PostgreSQL, so a second sync with no changes writes nothing and the count of rows written
-is exact.
+is exact. Writes and deletes keep the store's derived columns current (``store.clients``) in
+the same transaction.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from typing import Any
 from sqlalchemy import Table, delete, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, SQLModel
+
+from store.clients import refresh_after_write
 
 # SQLite allows 32766 bound parameters per statement; stay well below it.
 _MAX_PARAMS = 30_000
@@ -34,7 +37,13 @@ def upsert(session: Session, model: type[SQLModel], rows: Sequence[Mapping[str, 
     shapes: dict[tuple[str, ...], list[Mapping[str, Any]]] = {}
     for row in rows:
         shapes.setdefault(tuple(row), []).append(row)
-    return sum(_upsert_shape(session, model, columns, part) for columns, part in shapes.items())
+    written = [
+        key
+        for columns, part in shapes.items()
+        for key in _upsert_shape(session, model, columns, part)
+    ]
+    refresh_after_write(session, model, written)
+    return len(written)
 
 
 def _upsert_shape(
@@ -42,7 +51,8 @@ def _upsert_shape(
     model: type[SQLModel],
     columns: tuple[str, ...],
     rows: Sequence[Mapping[str, Any]],
-) -> int:
+) -> list[Any]:
+    """The first primary-key column of the rows inserted or changed."""
     table = _table(model)
     keys = [column.name for column in table.primary_key.columns]
     dialect = session.get_bind().dialect.name
@@ -61,7 +71,7 @@ def _upsert_shape(
         stmt = stmt.on_conflict_do_nothing(index_elements=keys)
     # RETURNING yields exactly the rows written; rowcount is unreliable for executemany.
     result = session.execute(stmt.returning(table.c[keys[0]]), [dict(row) for row in rows])
-    return len(result.all())
+    return list(result.scalars())
 
 
 def existing_ids(session: Session, model: type[SQLModel], lo: int, hi: int) -> set[int]:
@@ -79,4 +89,5 @@ def delete_ids(session: Session, model: type[SQLModel], ids: Iterable[int]) -> i
         part = wanted[start : start + 1000]
         result = session.execute(delete(table).where(table.c["id"].in_(part)))
         removed += max(getattr(result, "rowcount", 0) or 0, 0)
+    refresh_after_write(session, model, wanted)
     return removed

@@ -13,7 +13,7 @@ import logging
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel
 
@@ -23,6 +23,7 @@ from crm.sync.entities import Entity, Mode
 from crm.sync.fields import parse_int
 from store.db import session_scope
 from store.models import Call
+from store.upsert import delete_ids
 
 log = logging.getLogger("crm.sync")
 
@@ -55,8 +56,7 @@ def delete_absent(
         query = query.where(started >= window[0], started < window[1])
     with session_scope(engine) as session:
         gone = sorted(set(session.execute(query).scalars()) - present)
-        for start in range(0, len(gone), 1000):
-            session.execute(delete(table).where(column.in_(gone[start : start + 1000])))
+        delete_ids(session, model, gone)
     if gone:
         log.info("sync %s: %d rows deleted on the portal removed", table.name, len(gone))
     return len(gone)

@@ -40,7 +40,16 @@ from crm.sync import SyncOptions, SyncReport, mapping, run_sync
 from crm.sync.context import SyncClient
 from crm.sync.entities import ORDER
 from crm.sync.fields import MapContext
-from store.models import ENTITY_TABLES, Call, Company, Deal, SyncState, UserDepartment
+from store.clients import DERIVED_COLUMNS
+from store.models import (
+    ENTITY_TABLES,
+    Activity,
+    Call,
+    Company,
+    Deal,
+    SyncState,
+    UserDepartment,
+)
 
 TODAY = date(2026, 3, 18)
 SEED = 11
@@ -340,13 +349,48 @@ def dump(engine: Engine) -> dict[str, dict[tuple[Any, ...], dict[str, Any]]]:
     return out
 
 
+def client_of(activity: Mapping[str, Any], tables: Mapping[str, Mapping[Any, Any]]) -> Any:
+    """DESIGN.md's client of an activity, in plain Python: (type, id) or (None, None)."""
+    contacts, deals = tables["contacts"], tables["deals"]
+
+    def contact_rule(contact_id: int) -> tuple[int, int]:
+        contact = contacts.get((contact_id,))
+        if contact is not None and contact["company_id"] is not None:
+            return 4, contact["company_id"]
+        return 3, contact_id
+
+    owner, owner_id = activity["owner_type"], activity["owner_id"]
+    if owner == 4:
+        return 4, owner_id
+    if owner == 3:
+        return contact_rule(owner_id)
+    deal = deals.get((owner_id,)) if owner == 2 else None
+    if deal is not None and deal["company_id"] is not None:
+        return 4, deal["company_id"]
+    if deal is not None and deal["contact_id"] is not None:
+        return contact_rule(deal["contact_id"])
+    return None, None
+
+
 def assert_store_matches(engine: Engine, data: PortalData) -> None:
     want, have = expected(data), dump(engine)
     assert set(have) == set(want)
     for table, rows in want.items():
         assert set(have[table]) == set(rows), table
-        different = [key for key, row in rows.items() if have[table][key] != row]
+        derived = DERIVED_COLUMNS.get(table, frozenset())
+        mapped = {
+            key: {k: v for k, v in row.items() if k not in derived}
+            for key, row in have[table].items()
+        }
+        different = [key for key, row in rows.items() if mapped[key] != row]
         assert not different, (table, different[:3])
+    # The derived client of every activity follows the store's contacts and deals.
+    wrong = [
+        key
+        for key, row in have["activities"].items()
+        if (row["client_type"], row["client_id"]) != client_of(row, have)
+    ]
+    assert not wrong, wrong[:3]
 
 
 # The kept quirk rows may be older than the default 400 days; the history test sets its own.
@@ -652,3 +696,47 @@ async def test_first_sync_reads_only_the_history_window(env: Env, sqlite_engine:
         assert stored == {i for i, t in raw.items() if t >= cut}, table
         assert stored, table
         assert len(stored) < len(raw), table
+
+
+async def test_activities_follow_their_owners_to_a_new_client(
+    env: Env, store_engine: Engine
+) -> None:
+    """The client kept on each activity moves when its contact joins a company, its deal
+    loses its company, or its deal is deleted on the portal."""
+    portal, tables = env.portal, env.data.tables
+    await sync(env, store_engine)
+    owned = {(int(a["OWNER_TYPE_ID"]), int(a["OWNER_ID"])) for a in tables["activities"]}
+    contact = next(int(c["ID"]) for c in tables["contacts"] if (3, int(c["ID"])) in owned)
+    portal.update("contacts", contact, COMPANY_ID=tables["companies"][0]["ID"])
+    loner = next(
+        c["ID"] for c in tables["contacts"] if not c.get("COMPANY_ID") and c["ID"] != str(contact)
+    )
+    deals = [
+        int(d["ID"])
+        for d in tables["deals"]
+        if d.get("COMPANY_ID") not in (None, "", "0") and (2, int(d["ID"])) in owned
+    ]
+    # Off its company, onto a contact who works for none: the contact is the client now.
+    portal.update("deals", deals[0], COMPANY_ID=None, CONTACT_ID=loner)
+    portal.delete("deals", deals[1])
+
+    before = _clients(store_engine)
+    report = await sync(env, store_engine, SyncOptions(reconcile_every=timedelta(0)))
+    assert report.ok
+    assert report.entities["deals"].deleted == 1
+    after = _clients(store_engine)
+    assert after[(2, deals[0])] == (3, int(loner)) != before[(2, deals[0])]
+    assert after[(2, deals[1])] == (None, None) != before[(2, deals[1])]
+    changed = {owner for owner, client in after.items() if before[owner] != client}
+    assert {(3, contact), (2, deals[0]), (2, deals[1])} <= changed
+    assert_store_matches(store_engine, env.data)
+
+
+def _clients(engine: Engine) -> dict[tuple[int, int], tuple[int | None, int | None]]:
+    with Session(engine) as session:
+        rows = session.execute(
+            select(
+                Activity.owner_type, Activity.owner_id, Activity.client_type, Activity.client_id
+            )
+        )
+        return {(ot, oid): (ct, cid) for ot, oid, ct, cid in rows}

@@ -1,17 +1,20 @@
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel
 
 import store.bot_models  # noqa: F401  (registers the tables the migrations create)
 import store.jobs_models  # noqa: F401
+from store.clients import DERIVED_COLUMNS
 from store.db import make_engine
-from store.models import Call, Company, Deal
+from store.migrate import migrate
+from store.models import Activity, Call, Company, Contact, Deal
 from store.upsert import delete_ids, existing_ids, upsert
 
 MSK = timezone(timedelta(hours=3))
@@ -89,4 +92,55 @@ def test_postgresql_sessions_run_without_jit(pg_database: str) -> None:
     engine = make_engine(pg_database)
     with engine.connect() as connection:
         assert connection.exec_driver_sql("SHOW jit").scalar() == "off"
+    engine.dispose()
+
+
+@pytest.mark.parametrize("db", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def test_upgrade_fills_the_client_of_activities_already_stored(
+    db: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    if db == "sqlite":
+        engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    else:
+        # The run's PostgreSQL database may hold a migrated store already: start empty.
+        engine = make_engine(request.getfixturevalue("pg_database"))
+        with engine.begin() as connection:
+            connection.execute(text("DROP SCHEMA public CASCADE"))
+            connection.execute(text("CREATE SCHEMA public"))
+    migrate(engine, "0004")  # a store from before the client was kept on the activity
+    rows = {
+        Company: [Company(id=1, title="Альфа")],
+        Contact: [Contact(id=5, company_id=1), Contact(id=6), Contact(id=7)],
+        Deal: [Deal(id=20, contact_id=5), Deal(id=21, company_id=1, contact_id=6), Deal(id=22)],
+        Activity: [
+            Activity(id=100 + n, owner_type=owner_type, owner_id=owner_id)
+            for n, (owner_type, owner_id) in enumerate(
+                [(4, 1), (3, 5), (3, 6), (3, 99), (2, 20), (2, 21), (2, 22), (2, 98), (1, 3)]
+            )
+        ],
+    }
+    with engine.begin() as connection:
+        for model, records in rows.items():
+            table = model.__table__  # type: ignore[attr-defined]
+            derived = DERIVED_COLUMNS.get(table.name, set())
+            values = [
+                {k: v for k, v in r.model_dump().items() if k not in derived} for r in records
+            ]
+            connection.execute(table.insert(), values)
+    migrate(engine)
+    with Session(engine) as session:
+        found = session.execute(
+            select(Activity.id, Activity.client_type, Activity.client_id).order_by(Activity.id)
+        ).all()
+    assert [(ctype, cid) for _, ctype, cid in found] == [
+        (4, 1),  # the company itself
+        (4, 1),  # a contact of the company
+        (3, 6),  # a contact of no company
+        (3, 99),  # a contact the store does not know: itself
+        (4, 1),  # a deal with only a contact, who works for the company
+        (4, 1),  # a deal's own company first
+        (None, None),  # a deal with neither
+        (None, None),  # a deal the store does not know
+        (None, None),  # a lead
+    ]
     engine.dispose()

@@ -13,6 +13,7 @@ from sqlmodel import SQLModel
 
 from crm.sync import mapping
 from crm.sync.fields import MapContext, parse_day, parse_moment
+from store.clients import DERIVED_COLUMNS
 from store.models import (
     Activity,
     Call,
@@ -33,7 +34,9 @@ MSK = timezone(timedelta(hours=3))
 
 
 def columns(model: type[SQLModel]) -> set[str]:
-    return {column.name for column in model.__table__.columns}  # type: ignore[attr-defined]
+    """The columns the portal fills: all but those the store derives itself."""
+    table = model.__table__  # type: ignore[attr-defined]
+    return {column.name for column in table.columns} - DERIVED_COLUMNS.get(table.name, set())
 
 
 def utc(*args: int) -> datetime:
