@@ -17,6 +17,10 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=10000")
+    # A 64 MiB page cache instead of the default 2 MiB: the report queries probe indexes all
+    # over a store of hundreds of MB (coverage on the large portal: ~20 ms less). It holds
+    # only pages read, so a small store stays small.
+    cursor.execute("PRAGMA cache_size=-65536")
     cursor.close()
 
 
