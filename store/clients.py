@@ -30,7 +30,6 @@ from sqlalchemy import (
     case,
     func,
     literal,
-    or_,
     select,
     tuple_,
     update,
@@ -130,15 +129,10 @@ def refresh_after_write(session: Session, model: type[SQLModel], ids: Iterable[i
     elif model is Deal:
         refresh_clients(session, _owned_by(session, OWNER_DEAL, wanted))
     elif model is Contact:
+        refresh_clients(session, _owned_by(session, OWNER_CONTACT, wanted))
         # A contact's company is also the client of its deals that have no company.
         deals = select(col(Deal.id)).where(in_ids(session, Deal.contact_id, wanted))
         refresh_clients(
             session,
-            or_(
-                _owned_by(session, OWNER_CONTACT, wanted),
-                and_(
-                    _ACTIVITIES.c.owner_type == OWNER_DEAL,
-                    _ACTIVITIES.c.owner_id.in_(deals),
-                ),
-            ),
+            and_(_ACTIVITIES.c.owner_type == OWNER_DEAL, _ACTIVITIES.c.owner_id.in_(deals)),
         )
