@@ -9,33 +9,21 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import os
 import signal
-import sys
 from pathlib import Path
 
 from crm.emulator.chat_records import Message
 from crm.emulator.generator import generate
 from crm.emulator.portal import Portal
 from crm.emulator.server import Emulator, running_emulator
+from tests.e2e.process import cli
 
-CLI = str(Path(sys.executable).with_name("crm-pulse"))
 TEAM, CODE = "chat12", "crm_pulse"
 
 
 def from_bot(emulator: Emulator, dialog: str) -> list[Message]:
     bot = emulator.chat.bot(CODE)
     return [m for m in emulator.chat.messages(dialog) if bot and m.author_id == bot.id]
-
-
-async def cli(*args: str) -> asyncio.subprocess.Process:
-    return await asyncio.create_subprocess_exec(
-        CLI,
-        *args,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
 
 
 async def test_run_answers_in_bitrix24_chat_by_role(tmp_path: Path) -> None:

@@ -6,18 +6,16 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import os
 import signal
-import sys
 from pathlib import Path
 
 from crm.emulator.generator import generate
 from crm.emulator.portal import Portal
 from crm.emulator.server import running_emulator
+from tests.e2e.process import cli
 from tests.fakes import tg_updates as tg
 from tests.fakes.botapi import TOKEN, Call, serve_botapi
 
-CLI = str(Path(sys.executable).with_name("crm-pulse"))
 HEAD_BITRIX, HEAD_TELEGRAM, STRANGER_TELEGRAM = 2, 700001, 700002
 
 
@@ -41,16 +39,6 @@ role = "head"
 level = "WARNING"
 """,
         encoding="utf-8",
-    )
-
-
-async def cli(*args: str) -> asyncio.subprocess.Process:
-    return await asyncio.create_subprocess_exec(
-        CLI,
-        *args,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
 
 
