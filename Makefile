@@ -21,7 +21,7 @@ services:  ## make sure PostgreSQL on 127.0.0.1:5432 answers (starts the local c
 lint: install  ## ruff (format + lint), mypy, import-linter (layers of STYLE.md)
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/mypy app bot jobs reports kpi charts crm store
+	$(VENV)/bin/mypy app bot jobs web reports kpi charts crm store emulator
 	$(VENV)/bin/lint-imports
 
 format: install  ## format and fix what ruff can

@@ -28,8 +28,8 @@ from app.config import Config
 from app.outputs import write_post, write_report
 from app.progress import Progress
 from app.settings import kpi_settings
-from crm.emulator.data import PortalData
-from crm.emulator.server import running_emulator
+from emulator.data import PortalData
+from emulator.server import running_emulator
 from kpi.periods import parse_period
 from kpi.scope import company_scope
 from kpi.settings import KpiSettings

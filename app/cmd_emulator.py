@@ -9,11 +9,11 @@ from datetime import date, datetime
 from typing import cast
 from zoneinfo import ZoneInfo
 
-from crm.emulator.gen_world import Scale
-from crm.emulator.generator import generate
-from crm.emulator.portal import Portal
-from crm.emulator.server import Emulator, serve
-from crm.emulator.srv_core import Settings
+from emulator.gen_world import Scale
+from emulator.generator import generate
+from emulator.portal import Portal
+from emulator.server import Emulator, serve
+from emulator.srv_core import Settings
 
 TIMEZONE = "Europe/Moscow"
 

@@ -19,8 +19,8 @@ import pytest
 from sqlalchemy.engine import Engine
 
 from bot.settings import Person, Role
-from crm.emulator.generator import generate
-from crm.emulator.portal import Portal
+from emulator.generator import generate
+from emulator.portal import Portal
 from reports.build import build_report, report_xlsx
 from store.db import make_engine
 from store.migrate import migrate

@@ -31,11 +31,11 @@ from app.config import Config
 from app.settings import kpi_settings
 from charts.render import render_report
 from crm.client import BitrixClient
-from crm.emulator.generator import generate
-from crm.emulator.portal import Portal
-from crm.emulator.server import running_emulator
 from crm.pacing import LeakyBucket
 from crm.sync import run_sync
+from emulator.generator import generate
+from emulator.portal import Portal
+from emulator.server import running_emulator
 from kpi.periods import parse_period
 from kpi.scope import company_scope
 from kpi.settings import KpiSettings

@@ -12,10 +12,10 @@ import datetime as dt
 import signal
 from pathlib import Path
 
-from crm.emulator.chat_records import Message
-from crm.emulator.generator import generate
-from crm.emulator.portal import Portal
-from crm.emulator.server import Emulator, running_emulator
+from emulator.chat_records import Message
+from emulator.generator import generate
+from emulator.portal import Portal
+from emulator.server import Emulator, running_emulator
 from tests.e2e.process import cli
 
 TEAM, CODE = "chat12", "crm_pulse"

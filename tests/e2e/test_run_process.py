@@ -9,9 +9,9 @@ import datetime as dt
 import signal
 from pathlib import Path
 
-from crm.emulator.generator import generate
-from crm.emulator.portal import Portal
-from crm.emulator.server import running_emulator
+from emulator.generator import generate
+from emulator.portal import Portal
+from emulator.server import running_emulator
 from tests.e2e.process import cli
 from tests.fakes import tg_updates as tg
 from tests.fakes.botapi import TOKEN, Call, serve_botapi

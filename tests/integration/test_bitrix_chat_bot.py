@@ -31,14 +31,14 @@ from bot.bitrix.keyboard import NEWLINE
 from bot.bitrix.settings import BitrixChatSettings
 from bot.settings import BotSettings
 from crm.client import BitrixClient
-from crm.emulator.chat import Message
-from crm.emulator.data import PortalData
-from crm.emulator.generator import generate
-from crm.emulator.portal import Portal
-from crm.emulator.server import Emulator, running_emulator
-from crm.emulator.srv_faults import FaultKind
 from crm.pacing import LeakyBucket
 from crm.sync import SyncOptions, run_sync
+from emulator.chat import Message
+from emulator.data import PortalData
+from emulator.generator import generate
+from emulator.portal import Portal
+from emulator.server import Emulator, running_emulator
+from emulator.srv_faults import FaultKind
 from reports.build import build_report, report_xlsx
 from store.db import make_engine
 from store.migrate import migrate

@@ -30,11 +30,11 @@ from bot.bitrix.messenger import (
 from bot.bitrix.registration import register_bot
 from bot.bitrix.settings import BitrixChatSettings
 from crm.client import BitrixClient
-from crm.emulator.data import PortalData
-from crm.emulator.portal import Portal
-from crm.emulator.server import Emulator, running_emulator
-from crm.emulator.srv_faults import FaultKind
 from crm.pacing import LeakyBucket
+from emulator.data import PortalData
+from emulator.portal import Portal
+from emulator.server import Emulator, running_emulator
+from emulator.srv_faults import FaultKind
 from kpi.periods import parse_period
 from kpi.scope import company_scope
 from reports.build import Report, build_report

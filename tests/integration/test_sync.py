@@ -4,7 +4,7 @@ Two portal back ends run the same tests:
 
 - ``fake``: ``FakePortal``/``FakeClient`` below, the client interface over the generated rows
   (keyset by id, ``>=``/``<`` filters, one chunk per "request"), no HTTP;
-- ``emulator``: the real ``BitrixClient`` over HTTP against ``crm.emulator``'s server; skipped
+- ``emulator``: the real ``BitrixClient`` over HTTP against ``emulator``'s server; skipped
   while that server is not in the tree.
 
 The generated portal is cut to its last weeks (every company and contact kept) so that a full
@@ -31,8 +31,6 @@ from sqlmodel import Session, SQLModel
 
 from crm import methods
 from crm.client import BitrixClient
-from crm.emulator.data import ID_KEY, MODIFIED_KEY, PortalData
-from crm.emulator.generator import generate
 from crm.errors import ServerError
 from crm.methods import ListSpec
 from crm.pacing import LeakyBucket
@@ -40,6 +38,8 @@ from crm.sync import SyncOptions, SyncReport, mapping, run_sync
 from crm.sync.context import SyncClient
 from crm.sync.entities import ORDER
 from crm.sync.fields import MapContext
+from emulator.data import ID_KEY, MODIFIED_KEY, PortalData
+from emulator.generator import generate
 from store.clients import DERIVED_COLUMNS
 from store.models import (
     ENTITY_TABLES,
@@ -91,7 +91,7 @@ def make_data() -> PortalData:
 
 
 class PortalLike(Protocol):
-    """What the tests use of ``crm.emulator.portal.Portal``."""
+    """What the tests use of ``emulator.portal.Portal``."""
 
     data: PortalData
 
@@ -270,7 +270,7 @@ class Env:
 async def env(request: pytest.FixtureRequest) -> AsyncIterator[Env]:
     server: Any = None
     if request.param == "emulator":
-        server = pytest.importorskip("crm.emulator.server", reason="the emulator's server")
+        server = pytest.importorskip("emulator.server", reason="the emulator's server")
     data = make_data()
     as_of = datetime.fromisoformat(data.as_of)
     started = time.monotonic()
@@ -283,7 +283,7 @@ async def env(request: pytest.FixtureRequest) -> AsyncIterator[Env]:
         fake = FakePortal(data, now)
         yield Env(fake, Wrapped(FakeClient(fake)))
         return
-    portal = importlib.import_module("crm.emulator.portal").Portal(data, now=now)
+    portal = importlib.import_module("emulator.portal").Portal(data, now=now)
     async with (
         server.running_emulator(portal, rate_limit=False) as emulator,
         httpx.AsyncClient(timeout=30) as http,

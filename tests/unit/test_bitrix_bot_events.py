@@ -1,6 +1,6 @@
 """Bot events, fetched and pushed, v1 and v2, read into one ``ChatEvent``.
 
-The payloads come from the emulator's own event builder (``crm.emulator.chat``), which
+The payloads come from the emulator's own event builder (``emulator.chat``), which
 follows the reference's §7.4, so these tests read what a portal sends, not what we imagine.
 """
 
@@ -11,7 +11,7 @@ from urllib.parse import parse_qsl, urlencode
 import pytest
 
 from bot.bitrix.events import application_token, parse_form, read_event
-from crm.emulator.chat import ChatState
+from emulator.chat import ChatState
 
 
 def _chat(api: int) -> tuple[ChatState, int]:

@@ -15,12 +15,12 @@ import httpx
 import pytest
 from aiohttp import web
 
-from crm.emulator.chat import ChatState
-from crm.emulator.data import PortalData
-from crm.emulator.generator import generate
-from crm.emulator.phpquery import parse_str
-from crm.emulator.portal import Portal
-from crm.emulator.server import Emulator, running_emulator
+from emulator.chat import ChatState
+from emulator.data import PortalData
+from emulator.generator import generate
+from emulator.phpquery import parse_str
+from emulator.portal import Portal
+from emulator.server import Emulator, running_emulator
 
 PNG = base64.b64encode(b"\x89PNG\r\n\x1a\nnot really a chart").decode()
 CLIENT = {"CLIENT_ID": "crm-pulse"}

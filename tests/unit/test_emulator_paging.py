@@ -4,11 +4,11 @@ import datetime as dt
 
 import pytest
 
-from crm.emulator.data import CALLS
-from crm.emulator.filters import compile_filter
-from crm.emulator.generator import generate
-from crm.emulator.portal import Portal
-from crm.emulator.srv_paging import PAGE_SIZE, query
+from emulator.data import CALLS
+from emulator.filters import compile_filter
+from emulator.generator import generate
+from emulator.portal import Portal
+from emulator.srv_paging import PAGE_SIZE, query
 
 
 @pytest.fixture(scope="module")

@@ -17,13 +17,13 @@ import pytest
 
 from crm import methods
 from crm.client import BitrixClient
-from crm.emulator.data import PortalData
-from crm.emulator.generator import generate
-from crm.emulator.portal import Portal
-from crm.emulator.server import Emulator, running_emulator
-from crm.emulator.srv_faults import FaultKind
 from crm.errors import AuthError, ScopeError, TransportError
 from crm.pacing import LeakyBucket, OperatingBudget
+from emulator.data import PortalData
+from emulator.generator import generate
+from emulator.portal import Portal
+from emulator.server import Emulator, running_emulator
+from emulator.srv_faults import FaultKind
 
 TODAY = date(2026, 3, 18)
 

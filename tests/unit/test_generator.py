@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from crm.emulator.data import (
+from emulator.data import (
     ACTIVITIES,
     CALLS,
     COMPANIES,
@@ -37,7 +37,7 @@ from crm.emulator.data import (
     USERS,
     PortalData,
 )
-from crm.emulator.generator import generate
+from emulator.generator import generate
 
 ROOT = Path(__file__).resolve().parents[2]
 TODAY = dt.date(2026, 3, 18)  # a Wednesday
@@ -109,7 +109,7 @@ def test_data_does_not_depend_on_string_hashing(data: PortalData) -> None:
     code = (
         "import sys; sys.path.insert(0, '.');"
         "from tests.unit.test_generator import digest, SEED, TODAY;"
-        "from crm.emulator.generator import generate;"
+        "from emulator.generator import generate;"
         "print(digest(generate(SEED, 'small', TODAY)))"
     )
     seed = "1" if os.environ.get("PYTHONHASHSEED") != "1" else "2"

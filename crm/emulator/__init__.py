@@ -1,1 +1,0 @@
-"""crm-pulse: crm/emulator."""

@@ -1,0 +1,125 @@
+"""``/_emulator/*``: what a benchmark or an out-of-process test asks the emulator directly.
+
+- ``GET /_emulator/stats``: requests, per method (batch commands included), per status, 503s,
+  injected faults; ``POST /_emulator/stats/reset`` zeroes the counters.
+- ``GET /_emulator/chat``: calls, messages, notifications, files and bots the chat side holds;
+  ``POST /_emulator/chat/message`` ``{"text", "user_id", "dialog_id"?, "bot"?}`` simulates a user
+  writing to a bot.
+- ``POST /_emulator/faults`` ``{"kind", "method"?, "times"?}`` adds a fault;
+  ``DELETE /_emulator/faults`` clears them.
+- ``GET /_emulator/files/{id}``: a stored file's bytes (the download URL of uploads).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from typing import Any
+
+from aiohttp import web
+
+from emulator.portal import Portal
+from emulator.srv_faults import FaultKind, FaultPlan
+
+
+def _json(body: Any, status: int = 200) -> web.Response:
+    text = json.dumps(body, ensure_ascii=False, default=str)
+    return web.Response(status=status, text=text, content_type="application/json")
+
+
+async def _body(request: web.Request) -> dict[str, Any]:
+    try:
+        data = await request.json()
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def stats_body(portal: Portal, faults: FaultPlan) -> dict[str, Any]:
+    stats = portal.stats
+    return {
+        "requests": stats.requests,
+        "per_method": dict(stats.per_method),
+        "per_status": {str(k): v for k, v in stats.per_status.items()},
+        "http_503": stats.http_503,
+        "faults_injected": dict(faults.injected),
+        "faults_pending": faults.pending,
+    }
+
+
+def tool_routes(portal: Portal, faults: FaultPlan) -> list[web.RouteDef]:
+    chat = portal.chat
+
+    async def stats(request: web.Request) -> web.Response:
+        return _json(stats_body(portal, faults))
+
+    async def reset(request: web.Request) -> web.Response:
+        portal.stats.reset()
+        faults.injected.clear()
+        return _json(stats_body(portal, faults))
+
+    async def chat_state(request: web.Request) -> web.Response:
+        files = [
+            {k: v for k, v in asdict(f).items() if k != "content"} | {"size": f.size}
+            for f in chat.files
+        ]
+        return _json(
+            {
+                "calls": chat.calls,
+                "messages": [asdict(m) for m in chat.messages()],
+                "notifications": [asdict(n) for n in chat.notifications()],
+                "files": files,
+                "bots": [asdict(b) for b in chat.bots.values()],
+                "deliveries": chat.deliveries,
+            }
+        )
+
+    async def user_message(request: web.Request) -> web.Response:
+        body = await _body(request)
+        if not body.get("text") or not str(body.get("user_id", "")).isdigit():
+            return _json({"error": "text and user_id are required"}, 400)
+        raw = body.get("bot")
+        bot = raw if isinstance(raw, int) else int(str(raw)) if str(raw).isdigit() else raw
+        try:
+            events = chat.user_message(
+                str(body["text"]),
+                user_id=int(body["user_id"]),
+                dialog_id=body.get("dialog_id"),
+                bot=None if bot is None else bot if isinstance(bot, int) else str(bot),
+            )
+        except KeyError as exc:
+            return _json({"error": str(exc)}, 404)
+        return _json({"events": [asdict(e) for e in events]})
+
+    async def add_fault(request: web.Request) -> web.Response:
+        body = await _body(request)
+        try:
+            faults.add(
+                FaultKind(str(body.get("kind"))),
+                str(body.get("method") or "*"),
+                int(str(body.get("times") or 1)),
+            )
+        except ValueError as exc:
+            return _json({"error": str(exc)}, 400)
+        return _json({"pending": faults.pending})
+
+    async def clear_faults(request: web.Request) -> web.Response:
+        faults.clear()
+        return _json({"pending": 0})
+
+    async def download(request: web.Request) -> web.Response:
+        info = request.match_info["id"]
+        stored = chat.file(int(info)) if info.isdigit() else None
+        if stored is None:
+            return _json({"error": "no such file"}, 404)
+        return web.Response(body=stored.content, content_type="application/octet-stream")
+
+    return [
+        web.get("/_emulator/stats", stats),
+        web.post("/_emulator/stats/reset", reset),
+        web.get("/_emulator/chat", chat_state),
+        web.post("/_emulator/chat/message", user_message),
+        web.post("/_emulator/faults", add_fault),
+        web.delete("/_emulator/faults", clear_faults),
+        web.get("/_emulator/files/{id}", download),
+    ]
