@@ -4,6 +4,7 @@ from alembic import context
 from sqlmodel import SQLModel
 
 import store.bot_models  # noqa: F401  (the chat front ends' tables)
+import store.game_models  # noqa: F401  (contests, badges, streak records)
 import store.jobs_models  # noqa: F401  (the delivery ledger and the leader lease)
 import store.models  # noqa: F401  (registers the tables on SQLModel.metadata)
 

@@ -10,6 +10,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel
 
 import store.bot_models  # noqa: F401  (registers the tables the migrations create)
+import store.game_models  # noqa: F401
 import store.jobs_models  # noqa: F401
 from store.clients import DERIVED_COLUMNS
 from store.db import make_engine
