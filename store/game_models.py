@@ -85,4 +85,26 @@ class StreakRecord(SQLModel, table=True):
     updated_at: datetime = _dt(nullable=False)
 
 
+def add_contest(session: Any, contest: Contest) -> int:
+    """Store a new contest (already checked) and return its id."""
+    session.add(contest)
+    session.commit()
+    session.refresh(contest)
+    assert contest.id is not None
+    return contest.id
+
+
+def stop_contest(session: Any, contest_id: int, now: datetime) -> Contest | None:
+    """Stop a contest (once: a second stop keeps the first time); None when there is none."""
+    contest: Contest | None = session.get(Contest, contest_id)
+    if contest is None:
+        return None
+    if contest.stopped_at is None:
+        contest.stopped_at = now
+        session.add(contest)
+        session.commit()
+        session.refresh(contest)
+    return contest
+
+
 GAME_TABLES: tuple[type[SQLModel], ...] = (Contest, BadgeAward, StreakRecord)
