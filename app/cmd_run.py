@@ -1,4 +1,4 @@
-"""``crm-pulse run``: the scheduler and both chat front ends in one process, until stopped."""
+"""``crm-pulse run``: the schedule, both chat front ends and the web listener, until stopped."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ import signal
 from collections.abc import Coroutine
 from typing import Any
 
-from aiogram import Bot
+from aiogram import Bot, Dispatcher
 from aiohttp import web
+from sqlalchemy.engine import Engine
 
 from app.cmd_sync import open_store
 from app.config import Config, load_config
@@ -19,6 +20,7 @@ from app.logs import setup_logging
 from app.runtime import bitrix_messenger, bot_settings, job_deps
 from app.senders import ChatSender
 from app.settings import bitrix_chat_settings, kpi_settings
+from app.web_wiring import after_events, build_listener, listener_address
 from app.wiring import bitrix_client, http_client
 from bot.bitrix.botapp import BitrixBot, run_bitrix_bot
 from bot.bitrix.commands import BitrixDeps
@@ -26,98 +28,146 @@ from bot.bitrix.messenger import BitrixMessenger
 from bot.telegram.app import bot_session, build_dispatcher, build_webhook_app, run_polling
 from bot.telegram.deps import TelegramDeps
 from bot.telegram.messenger import TelegramMessenger
+from crm.client import BitrixClient
+from crm.intake import EventIntake
 from jobs.schedule import build_scheduler
 from reports.build import build_report, report_xlsx
+from web.metrics import Metrics
+from web.server import ListenError, bound_port, start
 
 log = logging.getLogger("app.run")
 
 
-async def serve(config: Config) -> None:
+async def serve(config: Config) -> int:
     engine = open_store(config)
-    kpi = kpi_settings(config)
     people = bot_settings(config)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     tasks: list[asyncio.Task[Any]] = []
-    web_app: web.Application | None = None
-    telegram_bot: Bot | None = None
+    metrics = Metrics()
 
-    def start(name: str, work: Coroutine[Any, Any, Any]) -> None:
+    def start_task(name: str, work: Coroutine[Any, Any, Any]) -> None:
         tasks.append(asyncio.create_task(work, name=name))
 
     async with http_client(config) as http:
         client = bitrix_client(config, http)
+        metrics.read_requests(lambda: client.requests)
         bitrix = bitrix_messenger(config, client)
         # /link codes go to the user's Bitrix24 notifications even without the chat bot.
         notifier = bitrix or BitrixMessenger(client)
-        telegram: TelegramMessenger | None = None
-        token = config.telegram.token.get_secret_value()
-        if token:
-            telegram_bot = Bot(token, session=bot_session(people))
-            dp = build_dispatcher(
-                TelegramDeps(people, kpi, engine, build_report, report_xlsx, notifier.notify)
+        tg = _telegram(config, engine, notifier)
+        telegram = tg[2] if tg is not None else None
+        telegram_bot = tg[0] if tg is not None else None
+        deps = job_deps(config, engine, ChatSender(telegram, bitrix))
+        intake = None
+        if config.events.enabled:
+            intake = EventIntake(
+                client, engine, tz=config.portal.zone, on_applied=after_events(metrics, None)
             )
-            telegram = TelegramMessenger(telegram_bot, engine)
+            start_task("portal events", intake.run())
+        listener = build_listener(config, engine, metrics, intake)
+        if tg is not None:
             if people.webhook is None:
-                start("telegram polling", run_polling(telegram_bot, dp))
+                start_task("telegram polling", run_polling(tg[0], tg[1]))
             else:
-                web_app = build_webhook_app(telegram_bot, dp, people.webhook)
+                build_webhook_app(tg[0], tg[1], people.webhook, listener)
         if bitrix is not None:
-            chat = bitrix_chat_settings(config)
-            deps = BitrixDeps(chat, people, kpi, engine, client, build_report, report_xlsx)
-            bitrix_bot = BitrixBot(deps, bitrix)
-            if chat.event_mode == "push":
-                web_app = web_app or web.Application()
-                web_app.router.add_post(chat.event_path, bitrix_bot.event_handler())
-            start("bitrix24 bot", run_bitrix_bot(deps, stop, bot=bitrix_bot))
-        runner = await _serve_web(web_app, config)
-        scheduler = build_scheduler(job_deps(config, engine, ChatSender(telegram, bitrix)))
+            start_task(
+                "bitrix24 bot",
+                _bitrix_bot(config, engine, listener, stop=stop, bitrix=bitrix, client=client),
+            )
+        host, port = listener_address(config)
+        try:
+            runner = await start(listener, host, port)
+        except ListenError as exc:
+            log.error("%s", exc)
+            return 2
+        log.info("listening on http://%s:%s", host, bound_port(runner))
+        scheduler = build_scheduler(deps)
         await scheduler.start()
         fronts = [f for f, on in (("Telegram", telegram), ("Bitrix24 chat", bitrix)) if on]
         log.info(
-            "running: %s; %d scheduled jobs",
+            "running: %s; %d scheduled jobs%s",
             " and ".join(fronts) or "no chat front end (schedule only)",
             len(scheduler.jobs()),
+            "; portal events on" if intake is not None else "",
         )
-        await _until(stop, tasks)
+        failed = await _until(stop, tasks)
         log.info("stopping")
         await scheduler.stop()
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        if runner is not None:
-            await runner.cleanup()
+        await _cancel(tasks)
+        await runner.cleanup()
         if telegram_bot is not None:
             await telegram_bot.session.close()
     engine.dispose()
+    return 1 if failed else 0
 
 
-async def _serve_web(app: web.Application | None, config: Config) -> web.AppRunner | None:
-    if app is None:
+def _telegram(
+    config: Config, engine: Engine, notifier: BitrixMessenger
+) -> tuple[Bot, Dispatcher, TelegramMessenger] | None:
+    token = config.telegram.token.get_secret_value()
+    if not token:
         return None
-    runner = web.AppRunner(app, access_log=None)  # access lines could carry tokens
-    await runner.setup()
-    site = web.TCPSite(runner, config.telegram.listen_host, config.telegram.listen_port)
-    await site.start()
-    return runner
+    people = bot_settings(config)
+    bot = Bot(token, session=bot_session(people))
+    dp = build_dispatcher(
+        TelegramDeps(
+            people, kpi_settings(config), engine, build_report, report_xlsx, notifier.notify
+        )
+    )
+    return bot, dp, TelegramMessenger(bot, engine)
 
 
-async def _until(stop: asyncio.Event, tasks: list[asyncio.Task[Any]]) -> None:
+async def _cancel(tasks: list[asyncio.Task[Any]]) -> None:
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+
+
+def _bitrix_bot(
+    config: Config,
+    engine: Engine,
+    listener: web.Application,
+    *,
+    stop: asyncio.Event,
+    bitrix: BitrixMessenger,
+    client: BitrixClient,
+) -> Coroutine[Any, Any, None]:
+    """The Bitrix24 chat bot; in push mode its events come to the listener."""
+    deps = BitrixDeps(
+        bitrix_chat_settings(config),
+        bot_settings(config),
+        kpi_settings(config),
+        engine,
+        client,
+        build_report,
+        report_xlsx,
+    )
+    bot = BitrixBot(deps, bitrix)
+    if deps.settings.event_mode == "push":
+        listener.router.add_post(deps.settings.event_path, bot.event_handler())
+    return run_bitrix_bot(deps, stop, bot=bot)
+
+
+async def _until(stop: asyncio.Event, tasks: list[asyncio.Task[Any]]) -> bool:
     """Wait for a stop signal; a front end that dies takes the process down with it."""
     waiter = asyncio.create_task(stop.wait())
     done, _ = await asyncio.wait([waiter, *tasks], return_when=asyncio.FIRST_COMPLETED)
     waiter.cancel()
+    failed = False
     for task in done:
         if task is not waiter and not task.cancelled() and task.exception() is not None:
             log.error("%s stopped", task.get_name(), exc_info=task.exception())
+            failed = True
     with contextlib.suppress(asyncio.CancelledError):
         await waiter
+    return failed
 
 
 def run(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     setup_logging(config.logging.level)
-    asyncio.run(serve(config))
-    return 0
+    return asyncio.run(serve(config))

@@ -100,8 +100,9 @@ class TelegramConfig(_Section):
     team_chats: list[str] = Field(default_factory=list)
     webhook_url: str | None = None
     webhook_secret: SecretStr = SecretStr("")
-    listen_host: str = "127.0.0.1"
-    listen_port: int = Field(default=8080, ge=1, le=65535)
+    # Deprecated: [web] host and port say where the one listener is (read when [web] is silent).
+    listen_host: str | None = None
+    listen_port: int | None = Field(default=None, ge=1, le=65535)
 
     @field_validator("team_chats")
     @classmethod
@@ -240,6 +241,72 @@ class ScheduleConfig(_Section):
     retry_minutes: int = Field(default=5, ge=1)
 
 
+class WebConfig(_Section):
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=0, le=65535)  # 0: any free port (tests)
+    public_url: str | None = None
+
+    @field_validator("public_url")
+    @classmethod
+    def _public(cls, value: str | None) -> str | None:
+        if value and not value.startswith(("https://", "http://")):
+            msg = "must be the address people and the portal reach us at, e.g. https://pulse.example.com"
+            raise ValueError(msg)
+        return value.rstrip("/") if value else value
+
+
+class EventsConfig(_Section):
+    enabled: bool = False
+    path: str = "/bitrix24/events"
+    application_token: SecretStr = SecretStr("")
+
+    @field_validator("path")
+    @classmethod
+    def _path(cls, value: str) -> str:
+        if not value.startswith("/"):
+            msg = "must be a path starting with '/', e.g. /bitrix24/events"
+            raise ValueError(msg)
+        return value
+
+    @model_validator(mode="after")
+    def _token_when_enabled(self) -> EventsConfig:
+        if self.enabled and not self.application_token.get_secret_value():
+            msg = (
+                "enabled = true needs application_token: the token the portal shows on the "
+                "outbound webhook's page (CRM_PULSE_EVENTS__APPLICATION_TOKEN)"
+            )
+            raise ValueError(msg)
+        return self
+
+
+class ContestsConfig(_Section):
+    # A team contest ranks teams by the sum of their members' values, or the average.
+    team_mode: Literal["sum", "average"] = "sum"
+    max_days: int = Field(default=366, ge=1, le=3660)
+    # At most one "the leader changed" post per contest in this many minutes.
+    leader_post_minutes: int = Field(default=60, ge=1)
+    nudges: bool = True
+    # A broken streak this long (working days) is announced.
+    broken_streak_days: int = Field(default=5, ge=2)
+
+
+BadgeRule = Literal[
+    "first_deal_month", "calls_day", "best_week", "plan_months", "fastest_callback"
+]
+
+
+def _all_badges() -> list[BadgeRule]:
+    return ["first_deal_month", "calls_day", "best_week", "plan_months", "fastest_callback"]
+
+
+class BadgesConfig(_Section):
+    enabled: bool = True
+    rules: list[BadgeRule] = Field(default_factory=_all_badges)
+    calls_per_day: int = Field(default=100, ge=1)
+    plan_months: int = Field(default=3, ge=2, le=12)
+    plan_metric: str = "revenue"
+
+
 class LoggingConfig(_Section):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
@@ -261,6 +328,10 @@ class Config(_Section):
     plans: dict[str, Any] = Field(default_factory=dict)
     bitrix_chat: BitrixChatConfig = BitrixChatConfig()
     schedule: ScheduleConfig = ScheduleConfig()
+    web: WebConfig = WebConfig()
+    events: EventsConfig = EventsConfig()
+    contests: ContestsConfig = ContestsConfig()
+    badges: BadgesConfig = BadgesConfig()
     logging: LoggingConfig = LoggingConfig()
 
 

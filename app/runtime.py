@@ -40,8 +40,6 @@ def bot_settings(config: Config) -> BotSettings:
             url=tg.webhook_url,
             secret=tg.webhook_secret.get_secret_value(),
             path=urlsplit(tg.webhook_url).path or "/telegram/webhook",
-            host=tg.listen_host,
-            port=tg.listen_port,
         )
     try:
         team_chats = tuple(TeamChat.parse(chat) for chat in tg.team_chats)

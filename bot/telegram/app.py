@@ -66,13 +66,15 @@ async def run_polling(bot: Bot, dp: Dispatcher) -> None:
     )
 
 
-def build_webhook_app(bot: Bot, dp: Dispatcher, webhook: WebhookSettings) -> web.Application:
+def build_webhook_app(
+    bot: Bot, dp: Dispatcher, webhook: WebhookSettings, app: web.Application | None = None
+) -> web.Application:
     """An aiohttp app taking updates at ``webhook.path``; a wrong or missing secret gets 401.
 
-    Serve it with ``web.AppRunner`` on ``webhook.host:webhook.port``; on start it
-    registers the webhook with Telegram (with the secret) and sets the command menu.
+    Mounted on ``app`` when given (the one listener of ``crm-pulse run``), else on a new one;
+    on start it registers the webhook with Telegram (with the secret) and sets the command menu.
     """
-    app = web.Application()
+    app = web.Application() if app is None else app
     handler = SimpleRequestHandler(dispatcher=dp, bot=bot, secret_token=webhook.secret)
     handler.register(app, path=webhook.path)
     setup_application(app, dp, bot=bot)

@@ -42,6 +42,7 @@ async def test_run_answers_in_bitrix24_chat_by_role(tmp_path: Path) -> None:
             f'[storage]\nurl = "sqlite:///{tmp_path / "store.db"}"\n'
             "[scope]\nsales_departments = [2]\n"
             '[bitrix_chat]\nenabled = true\nevent_mode = "fetch"\npoll_seconds = 0.2\n'
+            "[web]\nport = 0\n"
             '[logging]\nlevel = "WARNING"\n',
             encoding="utf-8",
         )

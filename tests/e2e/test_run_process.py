@@ -35,6 +35,8 @@ sales_departments = [2]
 bitrix_id = {HEAD_BITRIX}
 telegram_id = {HEAD_TELEGRAM}
 role = "head"
+[web]
+port = 0
 [logging]
 level = "WARNING"
 """,

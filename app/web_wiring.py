@@ -1,0 +1,79 @@
+"""The one web listener of ``crm-pulse run`` assembled from the config (web/ builds, app wires).
+
+Where it listens (``[web]``, or the deprecated ``telegram.listen_host``/``listen_port`` when
+``[web]`` is silent), whether it is needed at all, and what happens once portal events have
+been applied: metrics, then the live missed-call alert.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Iterable
+from datetime import timedelta
+
+from aiohttp import web
+from sqlalchemy.engine import Engine
+
+from app.config import Config
+from crm.events import Change
+from crm.intake import EventIntake
+from crm.sync.apply import ApplyReport
+from web.health import health_handler
+from web.metrics import Metrics
+from web.server import EventsRoute, build_app
+
+log = logging.getLogger("app.web")
+
+
+def listener_address(config: Config) -> tuple[str, int]:
+    web_set = config.web.model_fields_set
+    tg = config.telegram
+    host = config.web.host
+    port = config.web.port
+    if tg.listen_host is not None or tg.listen_port is not None:
+        log.warning(
+            "telegram.listen_host and listen_port are deprecated: "
+            "set [web] host and port instead (one listener serves everything)"
+        )
+        if "host" not in web_set and tg.listen_host is not None:
+            host = tg.listen_host
+        if "port" not in web_set and tg.listen_port is not None:
+            port = tg.listen_port
+    return host, port
+
+
+def build_listener(
+    config: Config,
+    engine: Engine,
+    metrics: Metrics,
+    intake: EventIntake | None,
+    routes: Iterable[web.RouteDef] = (),
+) -> web.Application:
+    events = None
+    if intake is not None:
+
+        def submit(change: Change, received: float) -> None:
+            intake.submit(change, received=received)
+
+        events = EventsRoute(
+            path=config.events.path,
+            token=config.events.application_token.get_secret_value(),
+            submit=submit,
+        )
+    health = health_handler(engine, timedelta(minutes=config.schedule.fresh_minutes))
+    return build_app(health=health, metrics=metrics, events=events, routes=routes)
+
+
+def after_events(
+    metrics: Metrics, tell_missed: Callable[[], Awaitable[list[float]]] | None
+) -> Callable[[ApplyReport, float], Awaitable[None]]:
+    """What follows an applied round of events: the latency, then alerts for new calls."""
+
+    async def applied(report: ApplyReport, seconds: float) -> None:
+        metrics.event_latency.observe(seconds)
+        metrics.rows.inc(report.written)
+        if report.calls and tell_missed is not None:
+            for latency in await tell_missed():
+                metrics.alert_latency.observe(latency)
+
+    return applied
