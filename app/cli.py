@@ -11,6 +11,7 @@ import importlib
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from app.config import ConfigError
 
@@ -26,7 +27,31 @@ def _config_arg(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _contest_parser(sub: Any) -> None:
+    """`crm-pulse contest start|list|show|stop` (DESIGN.md "Stable interfaces added")."""
+    contest = sub.add_parser("contest", help="start, list, show or stop a contest")
+    actions = contest.add_subparsers(dest="action", required=True, metavar="ACTION")
+    start = actions.add_parser("start", help="start a contest; prints its id last")
+    start.add_argument("--name", required=True, metavar="TEXT")
+    start.add_argument("--metric", required=True, metavar="M", help="calls, revenue, points, ...")
+    start.add_argument("--start", required=True, metavar="DAY", help="YYYY-MM-DD")
+    start.add_argument("--end", required=True, metavar="DAY", help="YYYY-MM-DD, included")
+    start.add_argument("--kind", default="top", metavar="top|target|teams")
+    start.add_argument("--target", metavar="N", help="the number to reach (kind target)")
+    start.add_argument("--department", metavar="ID|NAME", help="one department's tree")
+    start.add_argument("--prize", default="", metavar="TEXT")
+    contest_list = actions.add_parser("list", help="every contest with its status")
+    show = actions.add_parser("show", help="a contest with its standings")
+    show.add_argument("id", type=int, metavar="ID")
+    stop = actions.add_parser("stop", help="end a contest now")
+    stop.add_argument("id", type=int, metavar="ID")
+    for action in (start, contest_list, show, stop):
+        _config_arg(action)
+        action.add_argument("--json", action="store_true", help="print JSON")
+    contest.set_defaults(module="app.cmd_contest")
+
+
+def build_parser() -> argparse.ArgumentParser:  # noqa: PLR0915  (one flat list of commands reads best)
     parser = argparse.ArgumentParser(
         prog="crm-pulse",
         description="Bitrix24 sales figures as chart posts and bot answers.",
@@ -77,6 +102,28 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=1)
     demo.add_argument("--scale", choices=["small", "medium", "large"], default="small")
     demo.set_defaults(module="app.cmd_demo")
+
+    _contest_parser(sub)
+
+    init = sub.add_parser("init", help="write a working config from the portal itself")
+    _config_arg(init)
+    init.add_argument("--webhook-url", metavar="URL", help="the portal's inbound webhook")
+    init.add_argument("--telegram-token", metavar="T", help="the bot's token from @BotFather")
+    init.add_argument(
+        "--non-interactive", action="store_true", help="ask nothing; take the proposals"
+    )
+    init.add_argument("--force", action="store_true", help="overwrite an existing config")
+    init.set_defaults(module="app.cmd_init")
+
+    check = sub.add_parser("check", help="prove every part of the setup works, one line each")
+    _config_arg(check)
+    check.set_defaults(module="app.cmd_check")
+
+    plans = sub.add_parser("plans", help="plans to or from an Excel workbook")
+    plans.add_argument("action", choices=["export", "import"])
+    plans.add_argument("file", type=Path, metavar="FILE.xlsx")
+    _config_arg(plans)
+    plans.set_defaults(module="app.cmd_plans")
     return parser
 
 
