@@ -7,10 +7,11 @@ handful of requests however many events there were.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import httpx
 import pytest
@@ -22,7 +23,8 @@ from crm.client import BitrixClient
 from crm.events import Change
 from crm.pacing import LeakyBucket
 from crm.sync import run_sync
-from crm.sync.apply import apply_changes
+from crm.intake import EventIntake, IntakeOptions
+from crm.sync.apply import ApplyReport, apply_changes
 from emulator.generator import generate
 from emulator.portal import Portal
 from emulator.server import Emulator, running_emulator
@@ -148,3 +150,36 @@ async def test_a_finished_call_and_a_new_user_arrive(world: World) -> None:
     assert report.calls == (new_id,)
     stored = _get(engine, User, user_id)
     assert stored is not None and stored.last_name == "Новикова"  # type: ignore[attr-defined]
+
+
+async def test_the_intake_coalesces_a_burst_into_one_round(world: World) -> None:
+    portal, engine = world.portal, world.engine
+    companies = [int(row["ID"]) for row in portal.rows("companies")[:200]]
+    for company in companies:
+        portal.update("companies", company, TITLE=f"Company {company}")
+    applied: list[ApplyReport] = []
+    done = asyncio.Event()
+
+    async def on_applied(report: ApplyReport, seconds: float) -> None:
+        applied.append(report)
+        done.set()
+
+    intake = EventIntake(
+        world.client,
+        engine,
+        tz=UTC,
+        on_applied=on_applied,
+        options=IntakeOptions(window_seconds=0.2),
+    )
+    worker = asyncio.create_task(intake.run())
+    before = portal.stats.requests
+    for _ in range(5):
+        for company in companies:
+            intake.submit(Change("companies", str(company)))
+    assert intake.pending == 200  # memory holds one entry per record, not per event
+    await asyncio.wait_for(done.wait(), 10)
+    worker.cancel()
+
+    assert len(applied) == 1 and applied[0].written == 200
+    # 200 ids: four list calls of 50 ids, all in one batch request
+    assert portal.stats.requests - before == 1
