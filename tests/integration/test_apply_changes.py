@@ -21,9 +21,9 @@ from sqlmodel import Session
 
 from crm.client import BitrixClient
 from crm.events import Change
+from crm.intake import EventIntake, IntakeOptions
 from crm.pacing import LeakyBucket
 from crm.sync import run_sync
-from crm.intake import EventIntake, IntakeOptions
 from crm.sync.apply import ApplyReport, apply_changes
 from emulator.generator import generate
 from emulator.portal import Portal
