@@ -60,7 +60,7 @@ async def serve(config: Config) -> int:
         tg = _telegram(config, engine, notifier)
         telegram = tg[2] if tg is not None else None
         telegram_bot = tg[0] if tg is not None else None
-        deps = job_deps(config, engine, ChatSender(telegram, bitrix))
+        deps = job_deps(config, engine, ChatSender(telegram, bitrix), client)
         intake = None
         if config.events.enabled:
             intake = EventIntake(

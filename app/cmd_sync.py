@@ -13,6 +13,7 @@ from app.config import Config, ConfigError, load_config
 from app.logs import setup_logging
 from app.progress import Progress
 from app.wiring import bitrix_client, http_client, sync_options
+from crm.client import BitrixClient
 from crm.errors import AuthError, BitrixError, ScopeError
 from crm.sync import SyncReport, run_sync
 from store.db import make_engine, refresh_statistics
@@ -27,8 +28,14 @@ def open_store(config: Config) -> Engine:
 
 
 async def sync_once(
-    config: Config, engine: Engine, *, full: bool = False, progress: Progress | None = None
+    config: Config,
+    engine: Engine,
+    *,
+    full: bool = False,
+    progress: Progress | None = None,
+    client: BitrixClient | None = None,
 ) -> SyncReport:
+    """One sync; ``client`` is the process's own when it has one (one pacer per portal)."""
     if not config.portal.webhook_url.get_secret_value():
         msg = (
             "portal.webhook_url is empty: create an inbound webhook on the portal "
@@ -36,9 +43,14 @@ async def sync_once(
             "or in CRM_PULSE_PORTAL__WEBHOOK_URL"
         )
         raise ConfigError(msg)
-    async with http_client(config) as http:
-        client = bitrix_client(config, http)
+    if client is not None:
         report = await run_sync(client, engine, sync_options(config), full=full, progress=progress)
+    else:
+        async with http_client(config) as http:
+            own = bitrix_client(config, http)
+            report = await run_sync(
+                own, engine, sync_options(config), full=full, progress=progress
+            )
     if report.written or report.deleted:
         await asyncio.to_thread(refresh_statistics, engine)
     return report

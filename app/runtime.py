@@ -88,9 +88,11 @@ def people_directory(config: Config, engine: Engine) -> Callable[[], People]:
     return current
 
 
-def job_deps(config: Config, engine: Engine, sender: ChatSender) -> JobDeps:
+def job_deps(
+    config: Config, engine: Engine, sender: ChatSender, client: BitrixClient | None = None
+) -> JobDeps:
     async def sync(full: bool) -> SyncReport:
-        return await sync_once(config, engine, full=full)
+        return await sync_once(config, engine, full=full, client=client)
 
     return JobDeps(
         engine=engine,
