@@ -1,0 +1,207 @@
+"""``crm-pulse init``: a working config written from the portal itself.
+
+Checks the webhook (each missing scope named with its fix), syncs the portal into the
+store, shows the departments as a tree and proposes the sales team, maps heads and the
+admin, suggests plans, checks the Telegram token and finds the team chat, then writes a
+commented config (mode 0600). Interactive by default: every question has a default, and
+``--non-interactive`` takes them all. Values already in ``CRM_PULSE_*`` variables are the
+defaults.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TextIO
+
+from sqlmodel import Session
+
+from app import setup_texts as texts
+from app.cmd_sync import open_store, print_report, sync_once
+from app.config import Config, load_config
+from app.progress import Progress
+from app.setup_choose import choose
+from app.setup_config import Draft, Person, env_lines, render, write
+from app.setup_portal import PortalProbe, missing_scopes, portal_problem, probe
+from app.setup_prompt import InitAborted, Prompt
+from app.setup_telegram import FoundChat, TelegramAPIError, make_bot, wait_for_team_chat
+from app.wiring import bitrix_client, http_client
+from crm.errors import BitrixError
+
+CHAT_WAIT_SECONDS = 300.0
+
+
+async def check_webhook(ask: Prompt, base: Config, url: str) -> tuple[str, PortalProbe]:
+    """A webhook that answers with every needed scope, asked again until it does."""
+    while True:
+        if not url:
+            url = ask.text("Inbound webhook URL (https://PORTAL/rest/USER_ID/CODE/)", "")
+        found: PortalProbe | None = None
+        if url:
+            config = _with(base, portal={"webhook_url": url, "max_retries": 1})
+            async with http_client(config) as http:
+                try:
+                    found = await probe(bitrix_client(config, http))
+                except (BitrixError, ValueError) as exc:
+                    ask.fail(*portal_problem(exc))
+        else:
+            ask.fail(*texts.NO_WEBHOOK)
+        if found is not None:
+            missing = missing_scopes(found.scopes, bitrix_chat=False)
+            for scope in missing:
+                ask.fail(
+                    f"scope '{scope}' missing: {texts.SCOPE_WHY[scope]}", texts.scope_fix(scope)
+                )
+            if not missing:
+                ask.ok(
+                    f"portal {found.host}: the webhook acts as {found.user_name or found.user_id}"
+                )
+                return url, found
+            if ask.interactive:
+                ask.text("Press Enter when the scopes are ticked to check again", "")
+                continue
+        if not ask.interactive:
+            raise InitAborted
+        url = "" if found is None else url
+
+
+def _with(config: Config, **sections: dict[str, object]) -> Config:
+    data = config.model_dump()
+    for name, values in sections.items():
+        data[name] = {**data[name], **values}
+    return Config.model_validate(data)
+
+
+async def team_chat(ask: Prompt, token: str, api_base: str | None) -> tuple[str, FoundChat | None]:
+    """The token checked with getMe (asked again if refused) and the team chat found."""
+    while True:
+        if not token:
+            token = ask.text("Telegram bot token from @BotFather (empty: no Telegram)", "")
+            if not token:
+                return "", None
+        bot = make_bot(token, api_base)
+        try:
+            try:
+                me = await bot.get_me()
+            except TelegramAPIError as exc:
+                ask.fail(f"{texts.TOKEN_REJECTED[0]} ({exc.message})", texts.TOKEN_REJECTED[1])
+                if not ask.interactive:
+                    raise InitAborted from None
+                token = ""
+                continue
+            ask.ok(f"Telegram bot @{me.username}")
+            within = CHAT_WAIT_SECONDS if ask.interactive else 0.0
+            ask.say(
+                f"Add @{me.username} to the team's Telegram group and send /start there "
+                f"(waiting up to {int(within)} s; Ctrl+C to skip)..."
+            )
+            try:
+                found = await wait_for_team_chat(bot, within=within)
+            except TelegramAPIError as exc:
+                ask.fail(
+                    f"Telegram getUpdates: {exc.message}",
+                    "delete the bot's webhook, or type the chat id",
+                )
+                found = None
+            if found is not None and not ask.yes(
+                f"Team chat: '{found.title}' ({found.config_value}). Use it?"
+            ):
+                found = None
+            return token, found
+        finally:
+            await bot.session.close()
+
+
+def _chat_people(ask: Prompt, found: FoundChat | None, people: list[Person]) -> list[Person]:
+    if found is None or found.sender is None or not ask.interactive:
+        return people
+    admin = next((p for p in people if p.role == "admin"), None)
+    sender = found.sender
+    if admin and ask.yes(f"Was it you, {admin.name}, who sent /start ({sender.full_name})?"):
+        return [
+            Person(p.bitrix_id, p.role, p.name, sender.id) if p is admin else p for p in people
+        ]
+    return people
+
+
+async def init(args: argparse.Namespace, ask: Prompt, folder: Path) -> int:
+    path: Path = args.config
+    base = load_config(None)  # CRM_PULSE_* variables already set are the defaults
+    url = args.webhook_url or base.portal.webhook_url.get_secret_value()
+    url, found = await check_webhook(ask, base, url)
+    zone = ask.text("Portal time zone", found.time_zone or base.portal.timezone)
+    default_store = base.storage.url
+    if default_store == "sqlite:///crm-pulse.db":
+        default_store = f"sqlite:///{folder / 'crm-pulse.db'}"
+    storage = ask.text("Store (SQLite file or PostgreSQL URL)", default_store)
+    config = _with(base, portal={"webhook_url": url, "timezone": zone}, storage={"url": storage})
+    ask.say("Reading the portal into the store (the first sync)...")
+    engine = open_store(config)
+    try:
+        progress = Progress(ask.out) if ask.interactive else None
+        report = await sync_once(config, engine, full=True, progress=progress)
+        if progress:
+            progress.close()
+        print_report(report, ask.out)
+        now = found.server_time or datetime.now(tz=UTC)
+        with Session(engine) as session:
+            draft = choose(ask, session, config, url=url, found=found, now=now)
+    finally:
+        engine.dispose()
+    token = args.telegram_token or base.telegram.token.get_secret_value()
+    token, chat = await team_chat(ask, token, base.telegram.api_base)
+    draft = _finish(ask, draft, token=token, chat=chat, base=base)
+    write(path, render(draft), force=args.force)
+    ask.say(texts.INIT_WROTE.format(path=path))
+    if draft.secrets_in_env:
+        ask.say(texts.INIT_SECRETS_ENV)
+        for line in env_lines(draft):
+            ask.say(f"  {line}")
+    ask.say(texts.INIT_NEXT.format(path=path))
+    return 0
+
+
+def _finish(
+    ask: Prompt, draft: Draft, *, token: str, chat: FoundChat | None, base: Config
+) -> Draft:
+    people = _chat_people(ask, chat, list(draft.people))
+    chats = [chat.config_value] if chat else list(base.telegram.team_chats)
+    titles = {chat.config_value: chat.title} if chat else {}
+    from_env = bool(base.portal.webhook_url.get_secret_value())
+    keep_out = ask.yes(
+        "Keep the secrets (webhook, bot token) out of the file and set them in the "
+        "environment instead?",
+        default=from_env,
+    )
+    return replace(
+        draft,
+        telegram_token=token,
+        api_base=base.telegram.api_base,
+        team_chats=chats,
+        chat_titles=titles,
+        people=people,
+        secrets_in_env=keep_out,
+    )
+
+
+def run(
+    args: argparse.Namespace, stdin: TextIO | None = None, stdout: TextIO | None = None
+) -> int:
+    stdin = stdin or sys.stdin
+    stdout = stdout or sys.stdout
+    if not args.non_interactive and not stdin.isatty():
+        print(texts.INIT_NO_TTY, file=sys.stderr)
+        return 2
+    ask = Prompt(stdin, stdout, interactive=not args.non_interactive)
+    if args.config.exists() and not args.force:
+        ask.fail(texts.INIT_EXISTS.format(path=args.config), "pass --force to replace it")
+        return 2
+    try:
+        return asyncio.run(init(args, ask, args.config.resolve().parent))
+    except InitAborted:
+        ask.say("crm-pulse init: stopped; nothing was written")
+        return 1
