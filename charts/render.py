@@ -18,6 +18,7 @@ from charts.draw_matrix import abc_figure
 from charts.draw_page import Header, empty_page, png_bytes
 from charts.draw_people import coverage_figure, rating_figure, tasks_figure
 from charts.draw_sales import conversion_figure, funnel_figure, lost_figure, plan_figure
+from charts.draw_streaks import streaks_figure
 from charts.theme import (
     subtitle,
 )
@@ -55,6 +56,7 @@ FIGURES: Mapping[str, Callable[[Any], Figure]] = MappingProxyType(
         "lost": lost_figure,
         "abc": abc_figure,
         "tasks": tasks_figure,
+        "streaks": streaks_figure,
     }
 )
 

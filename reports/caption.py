@@ -13,7 +13,7 @@ from types import MappingProxyType
 from typing import Any
 
 from kpi.common import ReportMeta
-from reports import caption_calls, caption_people, caption_sales
+from reports import caption_calls, caption_game, caption_people, caption_sales
 from reports.caption_common import Body, Ctx, foot, head
 from reports.lists import ListItem
 from reports.markup import (
@@ -42,6 +42,7 @@ BODIES: Mapping[str, Body] = MappingProxyType(
         "lost": caption_sales.lost,
         "abc": caption_sales.abc,
         "tasks": caption_people.tasks,
+        "streaks": caption_game.streaks,
     }
 )
 

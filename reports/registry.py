@@ -21,6 +21,7 @@ from kpi import (
     missed,
     plan,
     rating,
+    streaks,
     tasks,
 )
 from kpi.periods import Period
@@ -56,6 +57,7 @@ def _specs() -> Mapping[str, Spec]:
         Spec("lost", "🚫 Потери", lost.lost_report, lost.to_json),
         Spec("abc", "🔠 ABC/XYZ клиентов", abc.abc_report, abc.to_json),
         Spec("tasks", "✅ Задачи", tasks.tasks_report, tasks.to_json),
+        Spec("streaks", "🔥 Серии", streaks.streaks_report, streaks.to_json),
     )
     return MappingProxyType({spec.name: spec for spec in table})
 

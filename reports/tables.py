@@ -22,6 +22,7 @@ from kpi.lost import LostReport
 from kpi.missed import MissedReport
 from kpi.plan import PlanReport
 from kpi.rating import RatingReport
+from kpi.streaks import StreaksReport
 from kpi.tasks import TasksReport
 from reports.caption_people import STATUS
 from reports.lists import LIST_TITLES, ListItem
@@ -232,6 +233,17 @@ def _tasks(r: TasksReport) -> list[Table]:
     return [table("Задачи", cols, r.rows, r.total)]
 
 
+def _streaks(r: StreaksReport) -> list[Table]:
+    cols: list[Col] = [
+        *WHO,
+        ("metric", "Показатель", "text"),
+        ("current", "Серия, дней", "int"),
+        ("best", "Рекорд, дней", "int"),
+        ("current_start", "Серия с", "date"),
+    ]
+    return [table("Серии", cols, r.rows)]
+
+
 _TABLES: Mapping[str, Callable[[Any], list[Table]]] = MappingProxyType(
     {
         "rating": _rating,
@@ -245,6 +257,7 @@ _TABLES: Mapping[str, Callable[[Any], list[Table]]] = MappingProxyType(
         "lost": _lost,
         "abc": _abc,
         "tasks": _tasks,
+        "streaks": _streaks,
     }
 )
 WHEN = MappingProxyType(
