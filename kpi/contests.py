@@ -144,7 +144,9 @@ def teams_of(session: Session, settings: KpiSettings) -> dict[int, str]:
 
 
 def team_of_employee(session: Session, teams: Mapping[int, str], employee: Employee) -> int | None:
-    parents = dict(session.execute(select(col(Department.id), col(Department.parent_id))).tuples())
+    parents = {
+        d: p for d, p in session.execute(select(col(Department.id), col(Department.parent_id)))
+    }
     dept, seen = employee.department_id, set[int]()
     while dept is not None and dept not in seen:
         if dept in teams:
@@ -210,9 +212,9 @@ def running_contests(
     related: set[int] | None = None
     if department_id is not None:
         related = department_tree(session, [department_id])
-        parents = dict(
-            session.execute(select(col(Department.id), col(Department.parent_id))).tuples()
-        )
+        parents = {
+            d: p for d, p in session.execute(select(col(Department.id), col(Department.parent_id)))
+        }
         up = parents.get(department_id)
         while up is not None and up not in related:
             related.add(up)

@@ -11,7 +11,6 @@ from collections import defaultdict
 from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
 from fractions import Fraction
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
