@@ -93,6 +93,11 @@ def build_parser() -> argparse.ArgumentParser:  # noqa: PLR0915  (one flat list 
     emulator.add_argument(
         "--no-rate-limit", action="store_true", help="answer every request (no 503s)"
     )
+    emulator.add_argument("--events-to", metavar="URL", help="POST portal events here")
+    emulator.add_argument("--events-token", metavar="T", help="their application_token")
+    emulator.add_argument(
+        "--events-delay", metavar="MIN-MAX", default="0.5-3", help="seconds (default 0.5-3)"
+    )
     emulator.set_defaults(module="app.cmd_emulator")
 
     demo = sub.add_parser(

@@ -5,8 +5,10 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from dataclasses import replace
 from datetime import date, datetime
 from typing import cast
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from emulator.gen_world import Scale
@@ -14,6 +16,7 @@ from emulator.generator import generate
 from emulator.portal import Portal
 from emulator.server import Emulator, serve
 from emulator.srv_core import Settings
+from emulator.srv_events import check_delay
 
 TIMEZONE = "Europe/Moscow"
 
@@ -26,7 +29,47 @@ def make_portal(
     return Portal(generate(seed, cast(Scale, scale), today, timezone))
 
 
+class UsageError(ValueError):
+    """A bad option: one line saying what is wrong and how to fix it."""
+
+
+def event_settings(settings: Settings, to: str | None, token: str | None, delay: str) -> Settings:
+    """``settings`` with the outbound webhook of the command line (``UsageError``)."""
+    if not to:
+        if token:
+            raise UsageError("--events-token needs --events-to URL (where to POST the events)")
+        return settings
+    parts = urlsplit(to)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        example = "http://127.0.0.1:8080/bitrix24/events"
+        msg = f"--events-to must be an http(s) URL such as {example}, not {to!r}"
+        raise UsageError(msg)
+    if not token:
+        raise UsageError("--events-to needs --events-token T (the application token to send)")
+    low, sep, high = delay.partition("-")
+    try:
+        if not sep:
+            raise ValueError(delay)
+        bounds = check_delay((float(low), float(high)))
+    except ValueError:
+        msg = (
+            f"--events-delay must be MIN-MAX seconds, 0 <= MIN <= MAX (e.g. 0.5-3), not {delay!r}"
+        )
+        raise UsageError(msg) from None
+    return replace(settings, events_to=to, events_token=token, events_delay=bounds)
+
+
 def run(args: argparse.Namespace) -> int:
+    try:
+        settings = event_settings(
+            Settings(rate_limit=not args.no_rate_limit),
+            args.events_to,
+            args.events_token,
+            args.events_delay,
+        )
+    except UsageError as exc:
+        print(f"crm-pulse emulator: {exc}", file=sys.stderr)
+        return 2
     print(f"generating the {args.scale} portal (seed {args.seed})...", file=sys.stderr)
     started = time.monotonic()
     portal = make_portal(args.seed, args.scale)
@@ -39,11 +82,9 @@ def run(args: argparse.Namespace) -> int:
     def ready(emulator: Emulator) -> None:
         limit = "no rate limit" if args.no_rate_limit else "2 requests/s, burst 50"
         print(f"serving {emulator.webhook_url} ({limit}); Ctrl+C stops", flush=True)
+        if emulator.events.active:
+            low, high = emulator.events.delay
+            print(f"events go to {emulator.events.url} after {low:g}-{high:g} s", flush=True)
 
-    serve(
-        portal,
-        port=args.port,
-        settings=Settings(rate_limit=not args.no_rate_limit),
-        on_ready=ready,
-    )
+    serve(portal, port=args.port, settings=settings, on_ready=ready)
     return 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from bisect import bisect_left
 from collections import Counter
 from collections.abc import Callable
@@ -15,6 +16,10 @@ from emulator.data import DEAL_CATEGORIES, ID_KEY, MODIFIED_KEY, PortalData
 from emulator.filters import known_fields, to_datetime
 
 Row = dict[str, Any]
+# A change listener: (table, kind "add" | "update" | "delete", record id, the row now or None).
+ChangeListener = Callable[[str, str, int, Row | None], None]
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -39,6 +44,10 @@ class Portal:
     Tables stay sorted by id; a parallel list of int ids per table makes lookups and keyset
     scans a bisection. Rows are never mutated in place: ``update`` swaps in a new dict, so a
     reply being serialised never sees a half-applied change.
+
+    Every ``add``, ``update`` and ``delete`` is told to ``listeners`` after it is applied (the
+    event sender, the offline queue); a listener that raises is logged and skipped, the change
+    stands.
     """
 
     def __init__(self, data: PortalData, *, now: Callable[[], datetime] | None = None) -> None:
@@ -47,6 +56,7 @@ class Portal:
         self.now: Callable[[], datetime] = now or (lambda: datetime.now(tz=self.zone))
         self.stats = Stats()
         self.chat = ChatState()
+        self.listeners: list[ChangeListener] = []
         self._ids: dict[str, list[int]] = {}
         self._fields: dict[str, frozenset[str]] = {}
         self._instants: dict[tuple[str, str], tuple[list[float], list[int]]] = {}
@@ -134,6 +144,7 @@ class Portal:
         ids.insert(position, record_id)
         self._fields.pop(table, None)
         self._instants.clear()
+        self._tell(table, "add", record_id, row)
         return record_id
 
     def update(self, table: str, record_id: int, **fields: Any) -> Row:
@@ -150,6 +161,7 @@ class Portal:
         rows[index] = row
         self._fields.pop(table, None)
         self._instants.clear()
+        self._tell(table, "update", record_id, row)
         return row
 
     def delete(self, table: str, record_id: int) -> None:
@@ -160,3 +172,13 @@ class Portal:
         del self.data.tables[table][index]
         del self._ids[table][index]
         self._instants.clear()
+        self._tell(table, "delete", record_id, None)
+
+    def _tell(self, table: str, kind: str, record_id: int, row: Row | None) -> None:
+        for listener in list(self.listeners):
+            try:
+                listener(table, kind, record_id, row)
+            except Exception:
+                log.exception(
+                    "emulator: a change listener failed on %s %s %s", kind, table, record_id
+                )

@@ -10,7 +10,12 @@ names) or a JSON body, merged as PHP's ``$_REQUEST`` would.
 ``running_emulator`` runs it on 127.0.0.1 for tests; ``serve`` blocks for the CLI. Besides
 ``/rest/`` the server answers ``/_emulator/stats`` (GET, and POST ``/reset``), ``/_emulator/chat``
 (what the chat side received; POST ``/_emulator/chat/message`` simulates a user writing to a
-bot), ``/_emulator/faults`` (POST to add one, DELETE to clear) and ``/_emulator/files/ID``.
+bot), ``/_emulator/faults`` (POST to add one, DELETE to clear), ``/_emulator/files/ID``, and the
+record, call and event hooks of ``srv_records`` (all listed in ``srv_tools``).
+
+With ``Settings.events_to`` and ``events_token`` (or ``Emulator.send_events_to`` at run time)
+every change to the portal's records is POSTed there as the portal's outbound webhook would
+(``srv_events``).
 """
 
 from __future__ import annotations
@@ -32,10 +37,12 @@ from emulator.portal import Portal
 from emulator.srv_chat import disk_record
 from emulator.srv_core import ApiError, LeakyBucket, OperatingMeter, Settings, time_block
 from emulator.srv_dispatch import Dispatcher, Outcome, canonical
+from emulator.srv_events import EventSender
 from emulator.srv_faults import REQUEST_LEVEL, FaultKind, FaultPlan
 from emulator.srv_http import MAX_BODY, DroppedReply, json_response, rate_limited, read_params
 from emulator.srv_methods import methods_for
 from emulator.srv_push import Pusher
+from emulator.srv_records import record_routes
 from emulator.srv_tools import tool_routes
 
 
@@ -49,6 +56,7 @@ class EmulatorServer:
         self.dispatcher = Dispatcher(portal, settings, methods_for(settings), faults)
         self.bucket = LeakyBucket(settings.rate, settings.burst)
         self.pusher = Pusher(portal.chat)
+        self.events = EventSender(portal, settings)
 
     async def rest(self, request: web.Request) -> web.StreamResponse:
         started, clock = self.portal.now(), time.perf_counter()
@@ -186,7 +194,9 @@ def build_app(portal: Portal, settings: Settings, faults: FaultPlan) -> web.Appl
       use in ten minutes (per call, per row returned, per row counted), then 429;
     - ``calls_recent_days``: voximplant.statistic.get gives only the newest days of a longer
       ``CALL_START_DATE`` range;
-    - ``imbot_v2``: whether ``imbot.v2.*`` and ``im.v2.File.upload`` exist on this portal.
+    - ``imbot_v2``: whether ``imbot.v2.*`` and ``im.v2.File.upload`` exist on this portal;
+    - ``events_to`` / ``events_token`` / ``events_delay``: the outbound webhook (``srv_events``);
+    - ``member_id``: the portal's id in events' ``auth[member_id]``.
     """
     app = web.Application(client_max_size=MAX_BODY)
     server = EmulatorServer(portal, settings, faults)
@@ -195,6 +205,7 @@ def build_app(portal: Portal, settings: Settings, faults: FaultPlan) -> web.Appl
     app.router.add_route("*", "/rest/{user}/{code}/{method}", server.rest)
     app.router.add_route("*", "/rest/{tail:.*}", server.malformed)
     app.router.add_routes(tool_routes(portal, faults))
+    app.router.add_routes(record_routes(portal, server.events))
 
     async def reset_limits(request: web.Request) -> web.Response:
         """A fresh portal's limits (empty bucket, no operating time), between benchmark runs."""
@@ -206,8 +217,10 @@ def build_app(portal: Portal, settings: Settings, faults: FaultPlan) -> web.Appl
 
     async def start_pusher(app: web.Application) -> None:
         await server.pusher.start()
+        await server.events.start()
 
     async def stop_pusher(app: web.Application) -> None:
+        await server.events.close()
         await server.pusher.close()
 
     app.on_startup.append(start_pusher)
@@ -226,6 +239,7 @@ class Emulator:
     faults: FaultPlan
     chat: ChatState
     pusher: Pusher
+    events: EventSender
 
     async def user_message(
         self,
@@ -244,6 +258,16 @@ class Emulator:
         """Wait until every pending push to a bot handler has been answered (or failed)."""
         await self.pusher.drain()
 
+    def send_events_to(
+        self, url: str | None, token: str | None, delay: tuple[float, float] | None = None
+    ) -> None:
+        """Switch the outbound webhook on (``url``, ``token``) or off (None) for later changes."""
+        self.events.target(url, token, delay)
+
+    async def events_delivered(self) -> None:
+        """Wait until every event scheduled so far has been POSTed and answered (or failed)."""
+        await self.events.drain()
+
 
 @asynccontextmanager
 async def running_emulator(
@@ -259,7 +283,8 @@ async def running_emulator(
     """Serve ``portal`` on ``host:port`` (0: a free port) until the block exits.
 
     ``rate_limit`` None keeps what ``settings`` say (on by default); ``overrides`` replace
-    ``Settings`` fields (``burst=5``, ``scopes=frozenset({"crm"})``, ``moved_to=...``).
+    ``Settings`` fields (``burst=5``, ``scopes=frozenset({"crm"})``, ``moved_to=...``,
+    ``events_to=URL, events_token=T, events_delay=(0.05, 0.2)``).
     """
     chosen = settings or Settings()
     if rate_limit is not None:
@@ -278,7 +303,9 @@ async def running_emulator(
         chat.now, chat.base_url = portal.local_now, base
         chat.user_lookup = lambda user_id: portal.get("users", user_id)
         webhook = f"{base}/rest/{chosen.webhook_user}/{chosen.webhook_code}/"
-        yield Emulator(webhook, base, portal, chosen, plan, chat, app[STATE].pusher)
+        server = app[STATE]
+        server.events.base_url = base
+        yield Emulator(webhook, base, portal, chosen, plan, chat, server.pusher, server.events)
     finally:
         await runner.cleanup()
 

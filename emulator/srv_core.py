@@ -33,6 +33,14 @@ class Settings:
     # voximplant.statistic.get returns only this many newest days of a long range (None: off).
     calls_recent_days: int | None = 30
     imbot_v2: bool = True
+    # The outbound webhook (reference §7.1-7.2): every change is POSTed to ``events_to`` with
+    # ``auth[application_token]`` = ``events_token``, each after a random delay (seconds) drawn
+    # from ``events_delay``. Off unless both are set.
+    events_to: str | None = None
+    events_token: str | None = None
+    events_delay: tuple[float, float] = (0.5, 3.0)
+    # What the portal calls itself in ``auth[member_id]`` of events and OAuth replies.
+    member_id: str = "e2a6d1b0c3f94e5a8b7c6d5e4f3a2b1c"
 
 
 class ApiError(Exception):

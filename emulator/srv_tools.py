@@ -8,6 +8,29 @@
 - ``POST /_emulator/faults`` ``{"kind", "method"?, "times"?}`` adds a fault;
   ``DELETE /_emulator/faults`` clears them.
 - ``GET /_emulator/files/{id}``: a stored file's bytes (the download URL of uploads).
+- ``POST /_emulator/limits/reset``: a fresh bucket and operating meter (``server``).
+
+Records (``srv_records``; each change fires the portal's events, see below):
+
+- ``POST /_emulator/records/{table}`` with a JSON row adds it (the next id unless the row has
+  one) and answers ``{"id"}``; ``PATCH /_emulator/records/{table}/{id}`` with JSON fields
+  changes them (the modified stamp moves to now) and answers ``{"id", "row"}``;
+  ``DELETE /_emulator/records/{table}/{id}`` answers ``{"id", "deleted": true}``. Tables:
+  users, departments, companies, contacts, activities, calls, deals, leads, statuses,
+  deal_categories, tasks. Unknown table or id: 404; an id already taken: 409.
+- ``POST /_emulator/calls`` ``{"phone", "user_id" (null: nobody took it), "kind": "missed" |
+  "incoming" | "outgoing", "duration"?}`` adds a call that ends now on the portal clock, with
+  a fresh ``CALL_ID``; when the number is on a contact, company or lead card, the call's CRM
+  activity is added first and the row carries its ``CRM_ACTIVITY_ID``. Answers the
+  statistic row (``live_calls.add_call`` does the same in process).
+
+The outbound webhook (``srv_events``):
+
+- ``GET /_emulator/events``: ``{"active", "to", "delay", "pending", "deliveries": [{"event",
+  "table", "record_id", "status" (HTTP status or exception name), "delay", "changed_at",
+  "sent_at"}]}``; wait for ``pending`` 0 to know every event so far was delivered.
+- ``POST /_emulator/events`` ``{"to": URL, "token": T, "delay"?: [MIN, MAX]}`` switches it on
+  for later changes; ``DELETE /_emulator/events`` switches it off.
 """
 
 from __future__ import annotations
