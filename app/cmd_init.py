@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 
+from aiogram.utils.token import TokenValidationError
 from sqlmodel import Session
 
 from app import setup_texts as texts
@@ -83,7 +84,14 @@ async def team_chat(ask: Prompt, token: str, api_base: str | None) -> tuple[str,
             token = ask.text("Telegram bot token from @BotFather (empty: no Telegram)", "")
             if not token:
                 return "", None
-        bot = make_bot(token, api_base)
+        try:
+            bot = make_bot(token, api_base)
+        except TokenValidationError:
+            ask.fail(*texts.TOKEN_MALFORMED)
+            if not ask.interactive:
+                raise InitAborted from None
+            token = ""
+            continue
         try:
             try:
                 me = await bot.get_me()

@@ -20,6 +20,7 @@ from aiogram.exceptions import (
     TelegramNetworkError,
     TelegramUnauthorizedError,
 )
+from aiogram.utils.token import TokenValidationError
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from apscheduler.triggers.cron import CronTrigger
@@ -202,7 +203,10 @@ async def telegram_lines(config: Config) -> list[Line]:
         settings = bot_settings(config)
     except ConfigError as exc:
         return [Line("fail", f"telegram: {exc}", "fix the key named")]
-    bot = Bot(token, session=bot_session(settings))
+    try:
+        bot = Bot(token, session=bot_session(settings))
+    except TokenValidationError:
+        return [Line("fail", *texts.TOKEN_MALFORMED)]
     try:
         try:
             me = await bot.get_me()
@@ -234,7 +238,8 @@ async def _team_chat(bot: Bot, bot_id: int, chat: TeamChat) -> Line:
     except TelegramAPIError as exc:
         return Line("fail", f"team chat {name}: {exc.message}", texts.chat_fix(name))
     except AiogramError as exc:  # an answer aiogram cannot read
-        return Line("fail", f"team chat {name}: {exc}", texts.chat_fix(name))
+        reason = str(exc).splitlines()[0]
+        return Line("fail", f"team chat {name}: {reason}", texts.chat_fix(name))
     title = info.title or info.username or name
     status = str(getattr(member.status, "value", member.status))
     may_post = status in _POSTING or (

@@ -68,6 +68,10 @@ TOKEN_REJECTED = (
     "Telegram rejected the bot token",
     "copy the token again from @BotFather (/mybots > API Token) and set telegram.token",
 )
+TOKEN_MALFORMED = (
+    "the Telegram bot token is malformed (a token looks like 123456:ABC-DEF...)",
+    "copy the token again from @BotFather (/mybots > API Token) and set telegram.token",
+)
 TELEGRAM_UNREACHABLE = (
     "the Telegram Bot API cannot be reached",
     "check the network, or telegram.api_base when a Bot API server of your own is used",

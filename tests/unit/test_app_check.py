@@ -1,0 +1,55 @@
+"""Pieces of `crm-pulse check` that need no portal: lines, scopes, schedule, store."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from app.config import Config
+from app.setup_checks import Line, schedule_lines, store_lines
+from app.setup_portal import missing_scopes
+
+
+def test_a_line_shows_the_fix_only_when_something_is_wrong() -> None:
+    assert Line("ok", "store reachable", "never shown").render() == "ok   store reachable"
+    assert Line("fail", "scope 'task' missing", "tick it").render() == (
+        "fail scope 'task' missing - fix: tick it"
+    )
+
+
+def test_chat_scopes_are_needed_only_with_bitrix_chat() -> None:
+    scopes = frozenset({"crm", "telephony", "user_basic", "department", "task"})
+    assert missing_scopes(scopes, bitrix_chat=False) == []
+    assert missing_scopes(scopes, bitrix_chat=True) == ["im", "imbot", "disk"]
+    assert missing_scopes(frozenset({"crm"}), bitrix_chat=False) == [
+        "telephony",
+        "user",
+        "department",
+        "task",
+    ]
+
+
+def test_each_job_says_when_it_runs_next_in_the_portal_zone() -> None:
+    config = Config.model_validate(
+        {
+            "portal": {"timezone": "Asia/Yekaterinburg"},
+            "schedule": {"morning": "0 9 * * mon-fri", "celebrate": "", "disabled": ["pace"]},
+        }
+    )
+    friday_evening = datetime(2026, 12, 4, 15, 0, tzinfo=UTC)  # 20:00 in Yekaterinburg
+    lines = {line.what.split(":")[0]: line for line in schedule_lines(config, friday_evening)}
+    assert lines["job morning"].what == (
+        "job morning: next run Mon 07.12.2026 09:00 (Asia/Yekaterinburg)"
+    )
+    assert lines["job celebrate"].what == "job celebrate: off"
+    assert lines["job pace"].what == "job pace: off"
+    assert all(line.status == "ok" for line in lines.values())
+
+
+def test_a_missing_store_file_fails_without_creating_it(tmp_path: Path) -> None:
+    store = tmp_path / "none.db"
+    config = Config.model_validate({"storage": {"url": f"sqlite:///{store}"}})
+    [line] = store_lines(config)
+    assert line.status == "fail"
+    assert "does not exist" in line.what
+    assert not store.exists()
