@@ -64,7 +64,11 @@ def build_parser() -> argparse.ArgumentParser:  # noqa: PLR0915  (one flat list 
 
     post = sub.add_parser("post", help="run one scheduled job now")
     post.add_argument(
-        "job", choices=["morning", "weekly", "pace", "missed", "overdue", "celebrate"]
+        "job",
+        choices=[
+            *("morning", "weekly", "pace", "missed", "overdue", "celebrate"),
+            *("contests", "streaks", "badges"),
+        ],
     )
     _config_arg(post)
     post.add_argument("--force", action="store_true", help="post even if already posted")

@@ -227,6 +227,9 @@ class ScheduleConfig(_Section):
     missed: str = "*/5 * * * *"
     overdue: str = "30 9 * * mon-fri"
     celebrate: str = "*/15 * * * *"
+    contests: str = "*/15 * * * *"
+    streaks: str = "15 9 * * mon-fri"
+    badges: str = "10 * * * *"
     disabled: list[str] = Field(default_factory=list)
     grace_minutes: dict[str, int] = Field(default_factory=dict)
     quiet_hours: str = "21:00-08:00"

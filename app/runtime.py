@@ -13,7 +13,13 @@ from sqlmodel import Session, col
 from app.cmd_sync import sync_once
 from app.config import Config, ConfigError
 from app.senders import ChatSender
-from app.settings import bitrix_chat_settings, kpi_settings, portal_url, schedule_settings
+from app.settings import (
+    bitrix_chat_settings,
+    game_settings,
+    kpi_settings,
+    portal_url,
+    schedule_settings,
+)
 from bot.bitrix.messenger import BitrixMessenger
 from bot.settings import BotSettings, Person, Role, TeamChat, WebhookSettings
 from crm.client import BitrixClient
@@ -102,6 +108,7 @@ def job_deps(
         team_chats=team_chats(config),
         sender=sender,
         sync=sync,
+        game=game_settings(config),
     )
 
 

@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 from app.config import Config, ConfigError
 from bot.bitrix.settings import BitrixChatSettings, derive_bot_token
+from jobs.game_settings import GameSettings
 from jobs.settings import DEFAULT_GRACE, JOB_NAMES, QuietHours, ScheduleError, ScheduleSettings
 from kpi.calendar import CalendarError, from_config
 from kpi.plan import PLAN_LENGTHS
@@ -139,6 +140,24 @@ def schedule_settings(config: Config) -> ScheduleSettings:
         )
     except ScheduleError as exc:
         raise ConfigError(str(exc)) from None
+
+
+def game_settings(config: Config) -> GameSettings:
+    """[contests] and [badges] as the jobs take them."""
+    contests, badges = config.contests, config.badges
+    if badges.plan_metric not in METRICS:
+        known = ", ".join(METRICS)
+        msg = f"badges.plan_metric: unknown metric {badges.plan_metric!r}; use one of {known}"
+        raise ConfigError(msg)
+    return GameSettings(
+        leader_every=timedelta(minutes=contests.leader_post_minutes),
+        nudges=contests.nudges,
+        broken_streak_days=contests.broken_streak_days,
+        badges=tuple(badges.rules) if badges.enabled else (),
+        calls_per_day=badges.calls_per_day,
+        plan_months=badges.plan_months,
+        plan_metric=badges.plan_metric,
+    )
 
 
 def bitrix_chat_settings(config: Config) -> BitrixChatSettings:

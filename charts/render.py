@@ -8,15 +8,17 @@ equal bytes (no time stamps in the PNG, no randomness anywhere).
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from charts.draw_badge import badge_figure
 from charts.draw_calls import calls_figure, missed_figure
 from charts.draw_kpi import kpi_figure
 from charts.draw_matrix import abc_figure
 from charts.draw_page import Header, empty_page, png_bytes
 from charts.draw_people import coverage_figure, rating_figure, tasks_figure
+from charts.draw_podium import Place, podium_figure
 from charts.draw_sales import conversion_figure, funnel_figure, lost_figure, plan_figure
 from charts.draw_streaks import streaks_figure
 from charts.theme import (
@@ -36,6 +38,7 @@ if TYPE_CHECKING:
     from kpi.missed import MissedReport
     from kpi.plan import PlanReport
     from kpi.rating import RatingReport
+    from kpi.streaks import StreaksReport
     from kpi.tasks import TasksReport
 
 R = TypeVar("R")
@@ -127,6 +130,24 @@ def render_abc(report: AbcReport) -> bytes:
 
 def render_tasks(report: TasksReport) -> bytes:
     return _render(tasks_figure, report)
+
+
+def render_streaks(report: StreaksReport) -> bytes:
+    return _render(streaks_figure, report)
+
+
+def render_podium(
+    header: Header, places: Sequence[Place], *, note: str = "", prize: str = ""
+) -> bytes:
+    """A contest's podium (``charts.draw_podium``)."""
+    with _LOCK:
+        return png_bytes(podium_figure(header, places, note=note, prize=prize))
+
+
+def render_badge(rule: str, title: str, person: str, detail: str) -> bytes:
+    """A badge card (``charts.draw_badge``)."""
+    with _LOCK:
+        return png_bytes(badge_figure(rule, title, person, detail))
 
 
 def empty_figure(title: str, period_label: str, message: str, *, footer: str = "") -> Figure:

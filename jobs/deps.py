@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy.engine import Engine
 
 from jobs.delivery import Sender, TeamChat
+from jobs.game_settings import GameSettings
 from jobs.people import People
 from jobs.settings import ScheduleSettings
 from kpi.settings import KpiSettings
@@ -50,6 +51,8 @@ class JobDeps:
     sync_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     # One run of each job at a time: a cron fire and a catch-up never overlap.
     job_locks: dict[str, asyncio.Lock] = field(default_factory=dict)
+    # Contests, streaks and badges ([contests], [badges]).
+    game: GameSettings = field(default_factory=GameSettings)
 
     def directory(self) -> People:
         return self.people() if callable(self.people) else self.people

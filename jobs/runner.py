@@ -16,7 +16,9 @@ from datetime import datetime, timedelta
 from types import MappingProxyType
 
 from jobs import ledger
+from jobs.badges import badges
 from jobs.celebrate import celebrate
+from jobs.contests import contests
 from jobs.deps import JobDeps, JobResult, Run
 from jobs.freshness import run_sync
 from jobs.missed import missed
@@ -24,6 +26,7 @@ from jobs.overdue import overdue
 from jobs.pace import pace
 from jobs.settings import JOB_NAMES, SLOT_JOBS, SYNC_JOBS
 from jobs.slots import latest_fire
+from jobs.streaks import streaks
 from jobs.team import morning, weekly
 from kpi.periods import day_start
 
@@ -63,6 +66,9 @@ JOBS: Mapping[str, JobFn] = MappingProxyType(
         "missed": missed,
         "overdue": overdue,
         "celebrate": celebrate,
+        "contests": contests,
+        "streaks": streaks,
+        "badges": badges,
     }
 )
 

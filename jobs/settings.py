@@ -15,7 +15,17 @@ from types import MappingProxyType
 from apscheduler.triggers.cron import CronTrigger
 
 # Jobs that post something, in the order `crm-pulse post` lists them.
-POST_JOBS: tuple[str, ...] = ("morning", "weekly", "pace", "missed", "overdue", "celebrate")
+POST_JOBS: tuple[str, ...] = (
+    "morning",
+    "weekly",
+    "pace",
+    "missed",
+    "overdue",
+    "celebrate",
+    "contests",
+    "streaks",
+    "badges",
+)
 SYNC_JOBS: tuple[str, ...] = ("sync", "full_sync")
 JOB_NAMES: tuple[str, ...] = (*SYNC_JOBS, *POST_JOBS)
 # Jobs with one slot per fire time (a day, a week, a check): caught up on start within grace.
@@ -33,6 +43,11 @@ DEFAULT_CRON: Mapping[str, str] = MappingProxyType(
         "missed": "*/5 * * * *",
         "overdue": "30 9 * * mon-fri",
         "celebrate": "*/15 * * * *",
+        # contest posts (start, new leader, result) and the nudges at the pace-check times
+        "contests": "*/15 * * * *",
+        # after the morning post: yesterday decided the streaks
+        "streaks": "15 9 * * mon-fri",
+        "badges": "10 * * * *",
     }
 )
 # How late a fire may still run: a morning post until noon, a pace check within the hour.
@@ -47,6 +62,9 @@ DEFAULT_GRACE: Mapping[str, timedelta] = MappingProxyType(
         "missed": timedelta(minutes=4),
         "overdue": timedelta(hours=2, minutes=30),
         "celebrate": timedelta(minutes=14),
+        "contests": timedelta(minutes=14),
+        "streaks": timedelta(hours=3),
+        "badges": timedelta(minutes=50),
     }
 )
 

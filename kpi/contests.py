@@ -202,29 +202,41 @@ def contests_in(session: Session, *, include_stopped: bool = True) -> list[Conte
 
 
 def running_contests(
-    session: Session, settings: KpiSettings, *, now: datetime, department_id: int | None = None
+    session: Session,
+    settings: KpiSettings,
+    *,
+    now: datetime,
+    department_id: int | None = None,
+    wider: bool = True,
 ) -> list[Standings]:
     """The running contest(s) a scope takes part in, with their standings (for the TV too).
 
-    ``department_id`` None: every running contest. A department: the company-wide ones and
-    those of departments it contains or is contained in.
+    ``department_id`` None: every running contest. A department: those of its own tree, and
+    with ``wider`` also the company-wide ones and those of departments above it (a screen
+    may show them; a department's chat must not see other departments' people).
     """
-    related: set[int] | None = None
-    if department_id is not None:
-        related = department_tree(session, [department_id])
-        parents = {
-            d: p for d, p in session.execute(select(col(Department.id), col(Department.parent_id)))
-        }
-        up = parents.get(department_id)
-        while up is not None and up not in related:
-            related.add(up)
-            up = parents.get(up)
-    found = []
-    for contest in contests_in(session, include_stopped=False):
-        if status_of(contest, now, settings.tz) != "running":
-            continue
-        outside = related is not None and contest.department_id not in (None, *related)
-        if outside:
-            continue
-        found.append(standings(session, contest, settings, now=now))
-    return found
+    return [
+        standings(session, c, settings, now=now)
+        for c in contests_for(session, settings, department_id, wider=wider)
+        if status_of(c, now, settings.tz) == "running"
+    ]
+
+
+def contests_for(
+    session: Session, settings: KpiSettings, department_id: int | None, *, wider: bool
+) -> list[Contest]:
+    """Contests (not stopped) that a department's people take part in; all for None."""
+    contests = contests_in(session, include_stopped=False)
+    if department_id is None:
+        return contests
+    own = department_tree(session, [department_id])
+    related = set(own)
+    parents = {
+        d: p for d, p in session.execute(select(col(Department.id), col(Department.parent_id)))
+    }
+    up = parents.get(department_id)
+    while up is not None and up not in related:
+        related.add(up)
+        up = parents.get(up)
+    allowed: set[int | None] = {*related, None} if wider else set(own)
+    return [c for c in contests if c.department_id in allowed]

@@ -81,7 +81,8 @@ class StreakRecord(SQLModel, table=True):
     employee_id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
     metric: str = Field(primary_key=True, sa_type=String(32))
     best: int = 0
-    best_end: date | None = Field(default=None, sa_column=Column(Date(), nullable=True))
+    # The first day of the record streak: a retry of the same streak is not a new record.
+    best_start: date | None = Field(default=None, sa_column=Column(Date(), nullable=True))
     updated_at: datetime = _dt(nullable=False)
 
 

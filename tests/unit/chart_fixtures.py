@@ -21,6 +21,7 @@ from kpi.plan import DayRevenue, PlanReport, PlanRow
 from kpi.rating import RatingReport, RatingRow
 from kpi.scope import Employee, Scope
 from kpi.settings import METRICS
+from kpi.streaks import StreakRow, StreaksReport
 from kpi.tasks import OverdueTask, TasksReport, TasksRow
 
 TZ = ZoneInfo("Europe/Moscow")
@@ -397,6 +398,31 @@ def tasks(employees: int = 8, seed: int = 10) -> TasksReport:
     return TasksReport(m, tuple(rows), total, total)
 
 
+def streaks(employees: int = 8, seed: int = 12) -> StreaksReport:
+    rnd = random.Random(seed)
+    m = meta("streaks", employees)
+    rows = []
+    for emp in m.scope.employees:
+        for metric in ("calls", "revenue"):
+            best = rnd.randint(0, 25)
+            current = rnd.randint(0, best)
+            start = NOW.date() - timedelta(days=current) if current else None
+            rows.append(StreakRow(emp.id, emp.name, metric, current, best, best, 0, False, start))
+    rows.sort(key=lambda r: (-r.current, -r.best, r.employee))
+    total = StreakRow(
+        None,
+        "Итого",
+        "",
+        max((r.current for r in rows), default=0),
+        max((r.best for r in rows), default=0),
+        0,
+        0,
+        False,
+        None,
+    )
+    return StreaksReport(m, tuple(rows), total, NOW.date() - timedelta(days=1))
+
+
 def abc(seed: int = 11) -> AbcReport:
     rnd = random.Random(seed)
     weight = {"A": 12, "B": 3, "C": 1}  # A holds most of the revenue, as ABC means
@@ -457,6 +483,7 @@ def sample(name: str) -> object:
         "lost": lost,
         "abc": abc,
         "tasks": tasks,
+        "streaks": streaks,
     }
     return reports[name]()
 
@@ -475,6 +502,7 @@ def empty(name: str) -> object:
         "lost": lost(0),
         "abc": _empty_abc(),
         "tasks": tasks(0),
+        "streaks": streaks(0),
     }
     return reports[name]
 

@@ -104,6 +104,7 @@ def test_the_scheduler_registers_every_enabled_job_with_safe_options(
     sched = build_scheduler(make_deps(sqlite_engine, clock, schedule=schedule))
     jobs = {job.id: job for job in sched.jobs()}
     expected = {"sync", "full_sync", "morning", "weekly", "pace", "missed", "overdue"}
+    expected |= {"contests", "streaks", "badges"}
     assert set(jobs) == expected | {"leader", "retry"}
     for name in expected:
         job = jobs[name]

@@ -33,6 +33,7 @@ PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 HEAD = {"report", "scope", "period", "previous", "data_as_of", "rows", "total"}
 # DESIGN.md "Machine-readable output": the figures each report's rows must carry.
 ROW_KEYS: dict[str, set[str]] = {
+    "streaks": {"employee_id", "metric", "current", "best"},
     "calls": {
         "employee_id",
         "calls",
@@ -144,6 +145,7 @@ def test_names_are_design_md_reports() -> None:
         "lost",
         "abc",
         "tasks",
+        "streaks",
     )
 
 

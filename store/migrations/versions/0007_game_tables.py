@@ -56,7 +56,7 @@ def upgrade() -> None:
     sa.Column('employee_id', sa.Integer(), autoincrement=False, nullable=False),
     sa.Column('metric', sa.String(length=32), nullable=False),
     sa.Column('best', sa.Integer(), nullable=False),
-    sa.Column('best_end', sa.Date(), nullable=True),
+    sa.Column('best_start', sa.Date(), nullable=True),
     sa.Column('updated_at', store.types.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('employee_id', 'metric')
     )
