@@ -105,7 +105,9 @@ async def team_chat(ask: Prompt, token: str, api_base: str | None) -> tuple[str,
             within = CHAT_WAIT_SECONDS if ask.interactive else 0.0
             ask.say(
                 f"Add @{me.username} to the team's Telegram group and send /start there "
-                f"(waiting up to {int(within)} s; Ctrl+C to skip)..."
+                f"(waiting up to {int(within)} s)..."
+                if within
+                else f"Looking for a group where @{me.username} was sent /start..."
             )
             try:
                 found = await wait_for_team_chat(bot, within=within)
@@ -119,6 +121,8 @@ async def team_chat(ask: Prompt, token: str, api_base: str | None) -> tuple[str,
                 f"Team chat: '{found.title}' ({found.config_value}). Use it?"
             ):
                 found = None
+            if found is None:
+                ask.say(texts.INIT_NO_CHAT)
             return token, found
         finally:
             await bot.session.close()

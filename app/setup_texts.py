@@ -104,6 +104,10 @@ INIT_NO_TTY = (
     "--non-interactive --webhook-url URL --telegram-token TOKEN"
 )
 INIT_EXISTS = "{path} exists; crm-pulse init never overwrites it without --force"
+INIT_NO_CHAT = (
+    "warn no team chat found: add the bot to the team's group, send /start there and run "
+    "crm-pulse init again, or set telegram.team_chats"
+)
 INIT_WROTE = "Wrote {path} (mode 0600)."
 INIT_SECRETS_ENV = (
     "The secrets are not in the file. Set them in the environment of crm-pulse, e.g.:"
