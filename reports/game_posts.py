@@ -107,23 +107,6 @@ def winner_text(st: Standings, row: Standing, fmt: Fmt) -> Text:
     return render_text(blocks)
 
 
-def morning_blocks(contests: list[Standings], fmt: Fmt) -> list[Block]:
-    """One short block per running contest for the morning post: the leader and the top 3."""
-    blocks = []
-    for st in contests:
-        lead = st.leader
-        title = line("🏁 ", b(f"«{st.contest.name}»"), f" до {_day(st.contest.end_day)}: ")
-        if lead is None:
-            blocks.append(block(title + line("результатов пока нет")))
-            continue
-        tops = ", ".join(
-            f"{r.rank}. {short(r.name)} {value_text(st.contest.metric, r.value, fmt)}"
-            for r in st.rows[:3]
-        )
-        blocks.append(block(title + line(tops)))
-    return blocks
-
-
 def nudge_text(st: Standings, row: Standing, above: Standing, fmt: Fmt) -> Text:
     """'2 успешных звонка — и вы обойдёте Ивана' for the one below someone."""
     metric = st.contest.metric

@@ -30,6 +30,7 @@ from kpi.settings import KpiSettings
 from reports.build import Report, build_report, fmt_for
 from reports.caption import bitrix, telegram
 from reports.caption_common import foot, item_line, joined
+from reports.game_morning import contest_blocks
 from reports.markup import TELEGRAM_CAPTION, Block, b, block, line, listing
 from reports.text import change, count, percent, plural, points, ratio, short, spaced
 
@@ -84,7 +85,9 @@ def morning_post(
         build_report(session, settings, "missed", day, scope, now=now, render=render),
         build_report(session, settings, "plan", month, scope, now=now, render=render),
     )
-    return _post("morning", today, reports, _morning_blocks(reports, day, settings, now))
+    blocks = _morning_blocks(reports, day, settings, now)
+    blocks[-1:-1] = contest_blocks(session, settings, scope, fmt_for(settings, now), now=now)
+    return _post("morning", today, reports, blocks)
 
 
 def weekly_post(
@@ -97,7 +100,9 @@ def weekly_post(
         build_report(session, settings, name, week, scope, now=now, render=render)
         for name in ("rating", "calls", "plan", "coverage")
     )
-    return _post("weekly", today, reports, _weekly_blocks(reports, week, settings, now))
+    blocks = _weekly_blocks(reports, week, settings, now)
+    blocks[-1:-1] = contest_blocks(session, settings, scope, fmt_for(settings, now), now=now)
+    return _post("weekly", today, reports, blocks)
 
 
 def _post(kind: PostKind, today: date, reports: tuple[Report, ...], blocks: list[Block]) -> Post:

@@ -162,3 +162,22 @@ def test_the_result_carries_a_podium_image(sqlite_engine: Engine) -> None:
     (report,) = post.reports
     assert report.png is not None and report.png.startswith(b"\x89PNG")
     assert post.key == f"contest:{contest_id}:result" and st.status == "finished"
+
+
+def test_the_morning_post_carries_the_standings_a_chat_may_see(sqlite_engine: Engine) -> None:
+    from kpi.scope import company_scope, department_scope
+    from reports.morning import morning_post
+    from tests.kpi_data import make_settings
+
+    seed(sqlite_engine)
+    start_contest(sqlite_engine)
+    calls(sqlite_engine, 12, 3, at(MSK, 2026, 3, 3, 10), 600)
+    settings = make_settings()
+    now = at(MSK, 2026, 3, 4, 9)  # Wednesday: the daily morning post
+    with Session(sqlite_engine) as session:
+        company = morning_post(session, settings, company_scope(session, settings), now=now,
+                               render=False)  # fmt: skip
+        moscow = morning_post(session, settings, department_scope(session, settings, 2),
+                              now=now, render=False)  # fmt: skip
+    assert "🏁 <b>«Неделя звонков»</b> до 06.03: 1. Vera Sidorova 3" in company.caption_html
+    assert "Неделя звонков" not in moscow.caption_html  # a company contest: not in a department
