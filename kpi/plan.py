@@ -42,6 +42,7 @@ from kpi.deals import (
     won_by_employee,
 )
 from kpi.periods import Period, previous
+from kpi.plans_store import effective_plans
 from kpi.scope import Employee, Scope
 from kpi.settings import KpiSettings, PlanBook
 from store.models import Deal, Department
@@ -86,7 +87,11 @@ def plan_targets(
     length: str,
     metric: str,
 ) -> dict[int, Decimal | None]:
-    """Each employee's target: their own, else the nearest department's up the tree."""
+    """Each employee's target: their own, else the nearest department's up the tree.
+
+    Plans set in the store (by heads, from chat or Excel) override the config's.
+    """
+    plans = effective_plans(session, plans)
     parents: dict[int, int | None] = {
         dept: parent
         for dept, parent in session.execute(select(col(Department.id), col(Department.parent_id)))
