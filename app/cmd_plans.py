@@ -1,0 +1,55 @@
+"""``crm-pulse plans export|import FILE.xlsx``: plans through an Excel workbook.
+
+Import checks every cell first; on any error it changes nothing and lists each bad cell
+(exit 1). Each change is kept in the store with who and when (``store.plan_models``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from datetime import UTC, datetime
+from zipfile import BadZipFile
+
+from sqlmodel import Session
+
+from app.cmd_sync import open_store
+from app.config import load_config
+from app.settings import kpi_settings
+from app.setup_plans_xlsx import PlanSheetError, export, read_changes
+from store.plan_models import record_plans
+
+
+def run(args: argparse.Namespace) -> int:
+    config = load_config(args.config)
+    settings = kpi_settings(config)
+    engine = open_store(config)
+    try:
+        with Session(engine) as session:
+            if args.action == "export":
+                count = export(session, settings, args.file)
+                print(f"Wrote {args.file}: {count} targets (sheets day, week, month, ...).")
+                return 0
+            try:
+                changes = read_changes(session, settings, args.file)
+            except (FileNotFoundError, BadZipFile, OSError, KeyError) as exc:
+                print(f"crm-pulse: {args.file}: not an Excel workbook ({exc})", file=sys.stderr)
+                return 1
+            except PlanSheetError as exc:
+                print(f"{args.file}: nothing changed; fix these cells:", file=sys.stderr)
+                for problem in exc.problems:
+                    print(f"  {problem}", file=sys.stderr)
+                return 1
+            who = f"xlsx {args.file.name} ({getpass.getuser()})"
+            record_plans(session, changes, set_by=who, at=datetime.now(tz=UTC))
+            session.commit()
+    finally:
+        engine.dispose()
+    print(f"{args.file}: {len(changes)} targets changed.")
+    for change in changes:
+        shown = "removed" if change.value is None else f"{change.value:f}"
+        print(
+            f"  {change.target_kind} {change.target_id} {change.length} {change.metric}: {shown}"
+        )
+    return 0
