@@ -6,6 +6,7 @@ import logging
 from bisect import bisect_left
 from collections import Counter
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -18,6 +19,11 @@ from emulator.filters import known_fields, to_datetime
 Row = dict[str, Any]
 # A change listener: (table, kind "add" | "update" | "delete", record id, the row now or None).
 ChangeListener = Callable[[str, str, int, Row | None], None]
+
+# The ``auth_connector`` of the application whose request is changing records right now ("" for
+# an application that sent none; None: not an application, e.g. the webhook or a test). Set
+# around each REST call and by the test hooks; the offline queue reads it in its listener.
+WRITER: ContextVar[str | None] = ContextVar("emulator_writer", default=None)
 
 log = logging.getLogger(__name__)
 

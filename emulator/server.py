@@ -16,216 +16,38 @@ record, call and event hooks of ``srv_records`` (all listed in ``srv_tools``).
 With ``Settings.events_to`` and ``events_token`` (or ``Emulator.send_events_to`` at run time)
 every change to the portal's records is POSTed there as the portal's outbound webhook would
 (``srv_events``).
+
+The portal is also a local server application's home: ``/oauth/authorize/`` and
+``/oauth/token/`` (``srv_oauth``), REST at ``/rest/METHOD`` with ``auth=ACCESS_TOKEN`` (expired:
+401 ``expired_token``; unknown: 401 ``invalid_token``; then everything as for the webhook),
+and ``event.bind`` / ``event.get`` / ``event.unbind`` / ``event.offline.*`` over the offline
+queue (``srv_event_methods``, ``srv_offline``).
 """
 
 from __future__ import annotations
 
 import asyncio
 import gc
-import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
-from datetime import datetime
 from typing import Any
+from urllib.parse import urlencode
 
 from aiohttp import web
 from yarl import URL
 
 from emulator.chat import BotEvent, ChatState
 from emulator.portal import Portal
-from emulator.srv_chat import disk_record
-from emulator.srv_core import ApiError, LeakyBucket, OperatingMeter, Settings, time_block
-from emulator.srv_dispatch import Dispatcher, Outcome, canonical
+from emulator.srv_app import STATE, build_app
+from emulator.srv_core import Settings
 from emulator.srv_events import EventSender
-from emulator.srv_faults import REQUEST_LEVEL, FaultKind, FaultPlan
-from emulator.srv_http import MAX_BODY, DroppedReply, json_response, rate_limited, read_params
-from emulator.srv_methods import methods_for
+from emulator.srv_faults import FaultPlan
+from emulator.srv_oauth import OAuthState
+from emulator.srv_offline import OfflineQueue
 from emulator.srv_push import Pusher
-from emulator.srv_records import record_routes
-from emulator.srv_tools import tool_routes
 
-
-class EmulatorServer:
-    """The state behind one app: settings, limits, faults, the dispatcher and the pusher."""
-
-    def __init__(self, portal: Portal, settings: Settings, faults: FaultPlan) -> None:
-        self.portal = portal
-        self.settings = settings
-        self.faults = faults
-        self.dispatcher = Dispatcher(portal, settings, methods_for(settings), faults)
-        self.bucket = LeakyBucket(settings.rate, settings.burst)
-        self.pusher = Pusher(portal.chat)
-        self.events = EventSender(portal, settings)
-
-    async def rest(self, request: web.Request) -> web.StreamResponse:
-        started, clock = self.portal.now(), time.perf_counter()
-        stats = self.portal.stats
-        stats.requests += 1
-        response = await self._rest(request, started, clock)
-        if isinstance(response, DroppedReply):
-            stats.per_status[0] += 1  # 0: no status, the connection was cut
-            return response
-        stats.per_status[response.status] += 1
-        if response.status == 503:
-            stats.http_503 += 1
-        return response
-
-    async def _rest(
-        self, request: web.Request, started: datetime, clock: float
-    ) -> web.StreamResponse:
-        if self.settings.moved_to and not self._is_new_address(request):
-            return web.Response(status=302, headers={"Location": self._moved(request)})
-        try:
-            method, params, fault = await self._admit(request)
-        except ApiError as exc:
-            return self._error(exc, started, clock)
-        if fault is FaultKind.DROP:
-            return self._drop(request)
-        return self._reply(self.dispatcher.call(method, params, fault=fault))
-
-    async def _admit(self, request: web.Request) -> tuple[str, dict[str, Any], FaultKind | None]:
-        """Rate limit, credentials, parameters and request-level faults, in that order."""
-        settings = self.settings
-        key = request.remote or "?"
-        if settings.rate_limit and not self.bucket.admit(key, time.monotonic()):
-            raise rate_limited()
-        user, code = request.match_info["user"], request.match_info["code"]
-        if user != str(settings.webhook_user) or code != settings.webhook_code:
-            # The code is a secret: the reply never repeats it.
-            raise ApiError(401, "INVALID_CREDENTIALS", "Invalid request credentials")
-        method = canonical(request.match_info["method"])
-        params = await read_params(request)
-        fault = self.faults.take(method)
-        if fault is None and method == "batch":
-            fault = self._batch_fault(params)
-        if fault is FaultKind.RATE_LIMIT:
-            raise rate_limited()
-        return method, params, fault
-
-    def _batch_fault(self, params: dict[str, Any]) -> FaultKind | None:
-        """A transport-level fault aimed at a method fails the batch that carries it."""
-        commands = params.get("cmd")
-        if isinstance(commands, dict):
-            calls = list(commands.values())
-        elif isinstance(commands, list):
-            calls = commands
-        else:
-            return None
-        for call in calls:
-            if isinstance(call, str):
-                name = canonical(call.split("?", 1)[0])
-                fault = self.faults.take(name, REQUEST_LEVEL, any_method=False)
-                if fault is not None:
-                    return fault
-        return None
-
-    def _drop(self, request: web.Request) -> web.StreamResponse:
-        transport = request.transport
-        if transport is not None:
-            transport.abort()
-        return DroppedReply(status=500)
-
-    def _is_new_address(self, request: web.Request) -> bool:
-        target = self._target()
-        return request.host == target.raw_authority
-
-    def _target(self) -> URL:
-        moved = str(self.settings.moved_to)
-        return URL(moved if "://" in moved else f"http://{moved}")
-
-    def _moved(self, request: web.Request) -> str:
-        target = self._target()
-        return str(target.with_path(request.rel_url.raw_path, encoded=True)) + (
-            f"?{request.rel_url.raw_query_string}" if request.rel_url.raw_query_string else ""
-        )
-
-    def _error(self, error: ApiError, started: datetime, clock: float) -> web.Response:
-        block = time_block(self.portal, started, time.perf_counter() - clock)
-        return json_response(error.status, {**error.body(), "time": block})
-
-    def _reply(self, outcome: Outcome) -> web.Response:
-        if outcome.error is not None or outcome.result is None:
-            error = outcome.error or ApiError(500, "INTERNAL_SERVER_ERROR", "No result")
-            return json_response(error.status, {**error.body(), "time": outcome.time})
-        body: dict[str, Any] = {"result": outcome.result.result}
-        if outcome.result.next is not None:
-            body["next"] = outcome.result.next
-        if outcome.result.total is not None:
-            body["total"] = outcome.result.total
-        body["time"] = outcome.time
-        return json_response(200, body)
-
-    async def malformed(self, request: web.Request) -> web.Response:
-        """``/rest/`` with the user id or code missing: the portal says the method is unknown."""
-        self.portal.stats.requests += 1
-        self.portal.stats.per_status[404] += 1
-        started, clock = self.portal.now(), time.perf_counter()
-        error = ApiError(404, "ERROR_METHOD_NOT_FOUND", "Method not found!")
-        return self._error(error, started, clock)
-
-    async def upload(self, request: web.Request) -> web.Response:
-        """The ``uploadUrl`` of ``disk.folder.uploadfile``: a multipart field ``file``."""
-        started, clock = self.portal.now(), time.perf_counter()
-        token = request.rel_url.query.get("token", "")
-        kind, _, folder = token.partition("|")
-        form = await request.post()
-        field = form.get("file")
-        if kind != "disk" or not folder.isdigit() or not isinstance(field, web.FileField):
-            error = ApiError(400, "ERROR_ARGUMENT", "Expected a 'file' field and a disk token")
-            return self._error(error, started, clock)
-        chat = self.portal.chat
-        stored = chat.store_file(field.filename, field.file.read(), int(folder))
-        block = time_block(self.portal, started, time.perf_counter() - clock)
-        return json_response(200, {"result": disk_record(chat, stored), "time": block})
-
-
-STATE = web.AppKey("emulator", EmulatorServer)
-
-
-def build_app(portal: Portal, settings: Settings, faults: FaultPlan) -> web.Application:
-    """The aiohttp app serving ``portal``. What ``Settings`` mean here:
-
-    - ``webhook_user`` / ``webhook_code``: the only ``/rest/USER/CODE/`` accepted (else 401);
-    - ``scopes``: the webhook's scopes (None: all); other methods get 401 insufficient_scope;
-    - ``rate`` / ``burst`` / ``rate_limit``: the leaky bucket per client IP (503 when full);
-    - ``moved_to``: the portal's new address; requests to any other address get a 302 there;
-    - ``operating_limit`` and ``operating_*``: seconds of synthetic execution time a method may
-      use in ten minutes (per call, per row returned, per row counted), then 429;
-    - ``calls_recent_days``: voximplant.statistic.get gives only the newest days of a longer
-      ``CALL_START_DATE`` range;
-    - ``imbot_v2``: whether ``imbot.v2.*`` and ``im.v2.File.upload`` exist on this portal;
-    - ``events_to`` / ``events_token`` / ``events_delay``: the outbound webhook (``srv_events``);
-    - ``member_id``: the portal's id in events' ``auth[member_id]``.
-    """
-    app = web.Application(client_max_size=MAX_BODY)
-    server = EmulatorServer(portal, settings, faults)
-    app[STATE] = server
-    app.router.add_route("POST", "/rest/upload.json", server.upload)
-    app.router.add_route("*", "/rest/{user}/{code}/{method}", server.rest)
-    app.router.add_route("*", "/rest/{tail:.*}", server.malformed)
-    app.router.add_routes(tool_routes(portal, faults))
-    app.router.add_routes(record_routes(portal, server.events))
-
-    async def reset_limits(request: web.Request) -> web.Response:
-        """A fresh portal's limits (empty bucket, no operating time), between benchmark runs."""
-        server.bucket = LeakyBucket(settings.rate, settings.burst)
-        server.dispatcher.meter = OperatingMeter(settings.operating_limit)
-        return web.json_response({"ok": True})
-
-    app.router.add_post("/_emulator/limits/reset", reset_limits)
-
-    async def start_pusher(app: web.Application) -> None:
-        await server.pusher.start()
-        await server.events.start()
-
-    async def stop_pusher(app: web.Application) -> None:
-        await server.events.close()
-        await server.pusher.close()
-
-    app.on_startup.append(start_pusher)
-    app.on_cleanup.append(stop_pusher)
-    return app
+__all__ = ["Emulator", "build_app", "running_emulator", "serve"]
 
 
 @dataclass
@@ -240,6 +62,34 @@ class Emulator:
     chat: ChatState
     pusher: Pusher
     events: EventSender
+    oauth: OAuthState
+    offline: OfflineQueue
+
+    @property
+    def rest_url(self) -> str:
+        """An application's REST root (``client_endpoint``): ``{rest_url}METHOD?auth=TOKEN``."""
+        return f"{self.base_url}/rest/"
+
+    @property
+    def oauth_url(self) -> str:
+        """The token endpoint (``[portal] oauth_url``)."""
+        return f"{self.base_url}/oauth/token/"
+
+    def authorize_url(self, state: str = "") -> str:
+        """Where a user grants the application access (``/oauth/authorize/``)."""
+        query = urlencode({"client_id": self.settings.oauth_client_id, "state": state})
+        return f"{self.base_url}/oauth/authorize/?{query}"
+
+    def issue_tokens(self) -> dict[str, Any]:
+        """A fresh token pair, as the code exchange answers it (skips the browser step)."""
+        code = self.oauth.authorize(self.settings.oauth_client_id)
+        params = {
+            "grant_type": "authorization_code",
+            "client_id": self.settings.oauth_client_id,
+            "client_secret": self.settings.oauth_client_secret,
+            "code": code,
+        }
+        return self.oauth.token(params, URL(self.base_url))
 
     async def user_message(
         self,
@@ -305,7 +155,18 @@ async def running_emulator(
         webhook = f"{base}/rest/{chosen.webhook_user}/{chosen.webhook_code}/"
         server = app[STATE]
         server.events.base_url = base
-        yield Emulator(webhook, base, portal, chosen, plan, chat, server.pusher, server.events)
+        yield Emulator(
+            webhook,
+            base,
+            portal,
+            chosen,
+            plan,
+            chat,
+            server.pusher,
+            server.events,
+            server.oauth,
+            server.offline,
+        )
     finally:
         await runner.cleanup()
 

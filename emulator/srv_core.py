@@ -41,6 +41,15 @@ class Settings:
     events_delay: tuple[float, float] = (0.5, 3.0)
     # What the portal calls itself in ``auth[member_id]`` of events and OAuth replies.
     member_id: str = "e2a6d1b0c3f94e5a8b7c6d5e4f3a2b1c"
+    # The local server application (``srv_oauth``): its keys, where the authorize step sends
+    # the user back (None: a page shows the code), how long an access token and a code live,
+    # and whether a refresh token works only once (each refresh hands out a new one).
+    oauth_client_id: str = "local.6571a3b2c4d5e6.12345678"
+    oauth_client_secret: str = "emulatorSecret0123456789abcdefABCDEF0123456789xyz"  # noqa: S105
+    oauth_redirect_uri: str | None = None
+    oauth_token_seconds: float = 3600.0
+    oauth_code_seconds: float = 30.0
+    oauth_refresh_rotates: bool = True
 
 
 class ApiError(Exception):
@@ -84,12 +93,26 @@ class MethodResult:
     counted: int = 0
 
 
+@dataclass(frozen=True)
+class Caller:
+    """Who calls: the inbound webhook, or the application with an OAuth token (``app``) and
+    the ``auth_connector`` it sent ("" for none)."""
+
+    app: bool = False
+    user: int = 1
+    connector: str = ""
+
+
+WEBHOOK = Caller()
+
+
 @dataclass
 class CallContext:
     portal: Portal
     settings: Settings
     method: str
     in_batch: bool = False
+    caller: Caller = WEBHOOK
 
 
 Handler = Callable[[CallContext, dict[str, Any]], MethodResult]

@@ -14,10 +14,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from emulator.phpquery import json_array, parse_str, php_bool, resolve_references, split_call
-from emulator.portal import Portal
+from emulator.portal import WRITER, Portal
 from emulator.srv_core import (
+    WEBHOOK,
     ApiError,
     CallContext,
+    Caller,
     MethodResult,
     MethodSpec,
     OperatingMeter,
@@ -84,6 +86,7 @@ class Dispatcher:
         *,
         in_batch: bool = False,
         fault: FaultKind | None = None,
+        caller: Caller = WEBHOOK,
     ) -> Outcome:
         """Run one method; ``fault`` is a fault already taken for this request."""
         name = canonical(method)
@@ -112,7 +115,7 @@ class Dispatcher:
                 raise fault_error(fault)
             if self.meter.blocked(name, now):
                 raise operation_time_limit()
-            result = self._run(spec, name, params, in_batch)
+            result = self._run(spec, name, params, in_batch, caller)
         except ApiError as exc:
             error = exc
         cost = self.settings.operating_base
@@ -131,9 +134,11 @@ class Dispatcher:
         return Outcome(result, error, block)
 
     def _run(
-        self, spec: MethodSpec, name: str, params: dict[str, Any], in_batch: bool
+        self, spec: MethodSpec, name: str, params: dict[str, Any], in_batch: bool, caller: Caller
     ) -> MethodResult:
-        ctx = CallContext(self.portal, self.settings, name, in_batch)
+        ctx = CallContext(self.portal, self.settings, name, in_batch, caller)
+        # Changes made by an application carry its auth_connector to the portal's listeners.
+        token = WRITER.set(caller.connector if caller.app else None)
         try:
             return spec.handler(ctx, params)
         except ApiError:
@@ -142,11 +147,13 @@ class Dispatcher:
             # A bug in the emulator must look like a portal fault, not kill the connection.
             log.exception("emulator: %s failed", name)
             raise ApiError(500, "INTERNAL_SERVER_ERROR", "Internal server error") from None
+        finally:
+            WRITER.reset(token)
 
     def _batch(self, ctx: CallContext, params: dict[str, Any]) -> MethodResult:
-        return MethodResult(self.batch(params))
+        return MethodResult(self.batch(params, ctx.caller))
 
-    def batch(self, params: dict[str, Any]) -> dict[str, Any]:
+    def batch(self, params: dict[str, Any], caller: Caller = WEBHOOK) -> dict[str, Any]:
         """The ``result`` of a ``batch`` request (its five members, empty ones as ``[]``)."""
         raw = params.get("cmd")
         if isinstance(raw, dict):
@@ -170,7 +177,7 @@ class Dispatcher:
                 continue
             method, query = split_call(command)
             sub = resolve_references(parse_str(query), members)
-            outcome = self.call(method, sub, in_batch=True)
+            outcome = self.call(method, sub, in_batch=True, caller=caller)
             members["time"][key] = outcome.time
             if outcome.error is not None or outcome.result is None:
                 members["error"][key] = outcome.error.body() if outcome.error else {}

@@ -99,34 +99,44 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-def event_data(table: str, kind: str, record_id: int, row: Row | None) -> Pairs:
-    """The ``data[...]`` pairs of the event a change fires (see ``event_name``)."""
-    rid = str(record_id)
+def event_payload(table: str, kind: str, record_id: int, row: Row | None) -> dict[str, Any]:
+    """The ``data`` of the event a change fires (see ``event_name``), as the portal's PHP
+    array: what the offline queue keeps as ``EVENT_DATA`` and the webhook flattens."""
     if table == TASKS:
-        before = kind != "add"
-        after = kind != "delete"
-        pairs: Pairs = []
-        for block, present in (("FIELDS_BEFORE", before), ("FIELDS_AFTER", after)):
-            if present:
-                pairs.append((f"data[{block}][ID]", rid))
-            else:
-                pairs.append((f"data[{block}]", "undefined"))
-        pairs.append(("data[IS_ACCESSIBLE_BEFORE]", "N" if kind == "add" else "undefined"))
-        pairs.append(("data[IS_ACCESSIBLE_AFTER]", "N" if kind == "delete" else "undefined"))
-        return pairs
+        ident = {"ID": record_id}
+        return {
+            "FIELDS_BEFORE": "undefined" if kind == "add" else ident,
+            "FIELDS_AFTER": "undefined" if kind == "delete" else ident,
+            "IS_ACCESSIBLE_BEFORE": "N" if kind == "add" else "undefined",
+            "IS_ACCESSIBLE_AFTER": "N" if kind == "delete" else "undefined",
+        }
     if table == CALLS:
         source = row or {}
-        return [(f"data[{name}]", _text(source.get(name))) for name in CALL_END_FIELDS]
+        return {name: _text(source.get(name)) for name in CALL_END_FIELDS}
     if table == USERS:
-        source = dict(row or {"ID": rid})
+        source = dict(row or {"ID": str(record_id)})
         if isinstance(source.get("ACTIVE"), bool):  # user.get says true, CUser's fields "Y"
             source["ACTIVE"] = "Y" if source["ACTIVE"] else "N"
-        pairs = [(f"data[{name}]", _text(source.get(name))) for name in USER_ADD_FIELDS]
+        data: dict[str, Any] = {name: _text(source.get(name)) for name in USER_ADD_FIELDS}
         departments = source.get("UF_DEPARTMENT")
         if isinstance(departments, list):
-            pairs += [(f"data[UF_DEPARTMENT][{i}]", _text(d)) for i, d in enumerate(departments)]
-        return pairs
-    return [("data[FIELDS][ID]", rid)]
+            data["UF_DEPARTMENT"] = [_text(d) for d in departments]
+        return data
+    return {"FIELDS": {"ID": record_id}}
+
+
+def flatten(prefix: str, value: Any) -> Pairs:
+    """``http_build_query`` of one nested value under ``prefix`` (``data[FIELDS][ID]=42``)."""
+    if isinstance(value, dict):
+        return [pair for k, v in value.items() for pair in flatten(f"{prefix}[{k}]", v)]
+    if isinstance(value, list):
+        return [pair for i, v in enumerate(value) for pair in flatten(f"{prefix}[{i}]", v)]
+    return [(prefix, _text(value))]
+
+
+def event_data(table: str, kind: str, record_id: int, row: Row | None) -> Pairs:
+    """The ``data[...]`` pairs of the event a change fires."""
+    return flatten("data", event_payload(table, kind, record_id, row))
 
 
 @dataclass

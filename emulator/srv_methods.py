@@ -24,6 +24,7 @@ from emulator.srv_core import (
     Settings,
 )
 from emulator.srv_lists import LIST_METHODS, param
+from emulator.srv_writes import WRITE_METHODS
 
 # Scope codes a full webhook of this project ticks (§1.3, §1.4).
 ALL_SCOPES = frozenset(["crm", "telephony", "user", "department", "task", "im", "imbot", "disk"])
@@ -184,6 +185,7 @@ def methods_for(settings: Settings) -> dict[str, MethodSpec]:
     for prefix, crm_table in _CRM_TABLES.items():
         table[f"{prefix}.get"] = MethodSpec("crm", _record_getter(crm_table))
         table[f"{prefix}.fields"] = MethodSpec("crm", _fields(crm_table))
+    table.update(WRITE_METHODS)
     table["tasks.task.get"] = MethodSpec("task", _task_get)
     table["crm.company.userfield.list"] = MethodSpec("crm", _company_userfields)
     return table

@@ -8,14 +8,17 @@ on the portal would. The routes are listed in ``srv_tools``' docstring.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any, cast
 
 from aiohttp import web
 
 from emulator.data import TABLES
 from emulator.live_calls import KINDS, CallKind, add_call
-from emulator.portal import Portal
+from emulator.portal import WRITER, Portal
 from emulator.srv_events import EventSender
+from emulator.srv_offline import OfflineQueue
 
 
 def _json(body: Any, status: int = 200) -> web.Response:
@@ -70,7 +73,18 @@ def _call_args(body: dict[str, Any] | None) -> tuple[str, int | None, CallKind, 
     )
 
 
-def record_routes(portal: Portal, sender: EventSender) -> list[web.RouteDef]:
+@contextmanager
+def _writer(request: web.Request) -> Iterator[None]:
+    """``?auth_connector=X``: the change is the application's own, made under connector X."""
+    connector = request.rel_url.query.get("auth_connector")
+    token = WRITER.set(connector)
+    try:
+        yield
+    finally:
+        WRITER.reset(token)
+
+
+def record_routes(portal: Portal, sender: EventSender, queue: OfflineQueue) -> list[web.RouteDef]:
     async def add(request: web.Request) -> web.Response:
         target = _target(request)
         if isinstance(target, web.Response):
@@ -79,7 +93,8 @@ def record_routes(portal: Portal, sender: EventSender) -> list[web.RouteDef]:
         if row is None:
             return _error(400, "the body must be a JSON object: the record's fields")
         try:
-            record_id = portal.add(target[0], row)
+            with _writer(request):
+                record_id = portal.add(target[0], row)
         except ValueError as exc:
             return _error(409, str(exc))
         return _json({"id": record_id})
@@ -94,7 +109,8 @@ def record_routes(portal: Portal, sender: EventSender) -> list[web.RouteDef]:
         table, record_id = target
         assert record_id is not None
         try:
-            row = portal.update(table, record_id, **fields)
+            with _writer(request):
+                row = portal.update(table, record_id, **fields)
         except KeyError:
             return _error(404, f"{table} has no id {record_id}")
         return _json({"id": record_id, "row": row})
@@ -106,7 +122,8 @@ def record_routes(portal: Portal, sender: EventSender) -> list[web.RouteDef]:
         table, record_id = target
         assert record_id is not None
         try:
-            portal.delete(table, record_id)
+            with _writer(request):
+                portal.delete(table, record_id)
         except KeyError:
             return _error(404, f"{table} has no id {record_id}")
         return _json({"id": record_id, "deleted": True})
@@ -115,12 +132,16 @@ def record_routes(portal: Portal, sender: EventSender) -> list[web.RouteDef]:
         body = await _object(request)
         try:
             phone, user, kind, duration = _call_args(body)
-            row = add_call(portal, phone, user, kind, duration)
+            with _writer(request):
+                row = add_call(portal, phone, user, kind, duration)
         except LookupError as exc:
             return _error(404, str(exc))
         except ValueError as exc:
             return _error(400, str(exc))
         return _json(row)
+
+    async def offline(request: web.Request) -> web.Response:
+        return _json(queue.state())
 
     async def events(request: web.Request) -> web.Response:
         return _json(sender.state())
@@ -145,6 +166,7 @@ def record_routes(portal: Portal, sender: EventSender) -> list[web.RouteDef]:
         web.patch("/_emulator/records/{table}/{id}", update),
         web.delete("/_emulator/records/{table}/{id}", delete),
         web.post("/_emulator/calls", call),
+        web.get("/_emulator/offline", offline),
         web.get("/_emulator/events", events),
         web.post("/_emulator/events", events_target),
         web.delete("/_emulator/events", events_off),
