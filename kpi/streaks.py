@@ -200,6 +200,59 @@ def streaks_report(
     return StreaksReport(meta, tuple(rows), total, last)
 
 
+def current_streaks(
+    session: Session,
+    scope: Scope,
+    settings: KpiSettings,
+    *,
+    now: datetime,
+    history_days: int = HISTORY_DAYS,
+) -> dict[tuple[int, str], int]:
+    """Only the running streaks, by (employee, metric): the days walked back from the last
+    finished working day until every streak has met an unmet day (a fast path for /me and
+    the rating caption; equal to ``streaks_report``'s ``current``)."""
+    today = now.astimezone(settings.tz).date()
+    targets = {
+        metric: plan_targets(session, settings.plans, scope.employees, "month", metric)
+        for metric in METRICS
+    }
+    open_ = {
+        (e.id, m): targets[m][e.id]
+        for e in scope.employees
+        for m in METRICS
+        if targets[m][e.id] is not None
+    }
+    result = dict.fromkeys(open_, 0)
+    if not open_:
+        return result
+    ids = sorted({uid for uid, _ in open_})
+    since = first_record_day(session, settings)
+    first = today - timedelta(days=history_days)
+    if since is None:
+        return result
+    first = max(first, since)
+
+    def day_facts(day: date) -> dict[int, dict[str, Decimal]]:
+        return facts(session, ids, range_period(day, day, now=now, tz=settings.tz), settings)
+
+    if settings.calendar.is_working_day(today):
+        now_facts = day_facts(today)
+        for (uid, metric), target in open_.items():
+            if now_facts[uid][metric] >= day_plan(target, today, settings):  # type: ignore[arg-type]
+                result[(uid, metric)] += 1
+    running = dict(open_)
+    day = last_finished_working_day(today, settings)
+    while running and day is not None and day >= first:
+        figures = day_facts(day)
+        for key, target in list(running.items()):
+            if figures[key[0]][key[1]] >= day_plan(target, day, settings):  # type: ignore[arg-type]
+                result[key] += 1
+            else:
+                del running[key]
+        day = last_finished_working_day(day, settings)
+    return result
+
+
 def _start(days: Sequence[date], finished: int, today: date | None) -> date | None:
     if finished > 0:
         return days[len(days) - finished]

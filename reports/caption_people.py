@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
 from types import MappingProxyType
 
@@ -35,10 +36,13 @@ STATUS = MappingProxyType(
 )
 
 
-def _rating_line(row: RatingRow, ctx: Ctx) -> Line:
+def _rating_line(row: RatingRow, ctx: Ctx, streaks: Mapping[int, int]) -> Line:
     head = line(
         f"{row.rank}. ", b(short(row.employee)) if row.rank == 1 else short(row.employee), " — "
     ) + line(with_change(points(row.points), rank_change(row.rank_change)))
+    streak = streaks.get(row.employee_id or 0)
+    if streak:
+        head += line(f" 🔥{streak}")
     if not ctx.long:
         return head
     details = joined(
@@ -56,7 +60,9 @@ def rating(report: RatingReport, ctx: Ctx) -> list[Block]:
         return [nothing("Нет сотрудников в выборке")]
     rows = report.rows
     shown = first(rows, ctx)
-    blocks = [listing([_rating_line(row, ctx) for row in shown], len(shown))]
+    # "🔥 N": the leaders' running streaks, when the rating was built with them
+    streaks: Mapping[int, int] = getattr(report, "streaks", {})
+    blocks = [listing([_rating_line(row, ctx, streaks) for row in shown], len(shown))]
     if len(rows) > len(shown):
         last = rows[-1]
         blocks.append(block(line(f"Замыкает: {short(last.employee)} — {points(last.points)}")))

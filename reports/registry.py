@@ -27,6 +27,7 @@ from kpi import (
 from kpi.periods import Period
 from kpi.scope import Scope
 from kpi.settings import KpiSettings
+from reports.game_rating import rating_with_streaks
 
 Builder = Callable[..., Any]
 
@@ -46,7 +47,8 @@ class Spec:
 
 def _specs() -> Mapping[str, Spec]:
     table = (
-        Spec("rating", "🏆 Рейтинг", rating.rating_report, rating.to_json),
+        # the rating's figures, with the leaders' running streaks for the caption's "🔥 N"
+        Spec("rating", "🏆 Рейтинг", rating_with_streaks, rating.to_json),
         Spec("coverage", "👥 Охват клиентов", coverage.coverage_report, coverage.to_json),
         Spec("calls", "📞 Звонки", calls.calls_report, calls.to_json),
         Spec("missed", "📵 Пропущенные звонки", missed.missed_report, missed.to_json),

@@ -19,7 +19,7 @@ from sqlmodel import Session, col
 from kpi.periods import parse_period
 from kpi.scope import company_scope
 from kpi.settings import KpiSettings
-from kpi.streaks import runs, streaks_report
+from kpi.streaks import current_streaks, runs, streaks_report
 from store.models import Activity, Call, Deal
 from tests.game_data import HOLIDAY, emulator_store, with_plans
 
@@ -147,8 +147,10 @@ def test_streaks_match_a_reference_read_from_the_rows(
             if own:
                 targets[(e.id, "revenue")] = Fraction(300000)
         expected = reference(session, settings, now, targets)
+        fast = current_streaks(session, scope, settings, now=now)
     got = {(r.employee_id, r.metric): (r.current, r.best) for r in report.rows}
     assert got == expected
+    assert fast == {key: current for key, (current, _) in expected.items()}
     assert any(current > 0 for current, _ in got.values())
     assert any(best >= 5 for _, best in got.values())
 

@@ -208,6 +208,7 @@ def huge(name: str) -> Any:
         "lost": _lost,
         "abc": _abc,
         "funnel": _funnel,
+        "streaks": lambda: _people(fx.streaks(100), 200),
     }
     return makers[name]()
 
