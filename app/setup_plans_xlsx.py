@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
@@ -191,7 +191,7 @@ def _number(value: Any) -> Decimal | None:
         return None
     if not number.is_finite() or number < 0:
         return None
-    return number.quantize(Decimal("0.01"))
+    return number.quantize(Decimal("0.01"), ROUND_HALF_UP)
 
 
 def _differs(change: PlanChange, book: PlanBook, stored: set[tuple[str, int, str, str]]) -> bool:

@@ -23,8 +23,10 @@ from bot.args import Ambiguity, Parsed, Problem, Target, parse_args
 from bot.bitrix import texts
 from bot.bitrix.events import ChatEvent
 from bot.bitrix.keyboard import choices_keyboard, period_keyboard
+from bot.bitrix.plan_set_reply import plan_set_reply
 from bot.bitrix.settings import BitrixChatSettings
 from bot.lookup import StoreDirectory
+from bot.plan_set import is_plan_set
 from bot.settings import BotSettings, Role
 from crm.client import BitrixClient
 from kpi.periods import Period, PeriodError, parse_period
@@ -105,6 +107,16 @@ class _Turn:
             return Reply(texts.STRANGER)
         if command == "export":
             return self.export(params)
+        if command == "plan" and is_plan_set(params):
+            text, keyboard = plan_set_reply(
+                self.session,
+                self.deps.kpi,
+                self.viewer,
+                params,
+                self.now,
+                keyboards=self.deps.settings.keyboards,
+            )
+            return Reply(text, keyboard=keyboard)
         if command not in self.deps.report_names:
             return Reply(texts.fill(texts.UNKNOWN_COMMAND, command=command))
         return self.report(command, params)

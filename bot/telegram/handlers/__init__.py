@@ -8,7 +8,16 @@ from __future__ import annotations
 
 from aiogram import Router
 
-from bot.telegram.handlers import buttons, errors, link, membership, reports, start, strangers
+from bot.telegram.handlers import (
+    buttons,
+    errors,
+    link,
+    membership,
+    plan_set,
+    reports,
+    start,
+    strangers,
+)
 
 
 def get_routers() -> list[Router]:
@@ -16,6 +25,7 @@ def get_routers() -> list[Router]:
     return [
         start.make_router(),
         link.make_router(),
+        plan_set.make_router(),  # /plan set before /plan, the report
         reports.make_router(),
         buttons.make_router(),
         strangers.make_router(),

@@ -1,0 +1,54 @@
+"""/plan set in a Bitrix24 dialog: the same reading and rights as in Telegram.
+
+The confirmation is the command again with "да" at the end, sent by a button (or typed);
+whoever sends it is checked again before the plan is kept. Texts are BB-code made inert.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session
+
+from bot import plan_set
+from bot import plan_texts as texts
+from bot.access import Viewer
+from bot.bitrix.keyboard import button
+from kpi.settings import KpiSettings
+from reports.markup import bb_text
+
+
+def plan_set_reply(
+    session: Session,
+    kpi: KpiSettings,
+    viewer: Viewer,
+    params: str,
+    now: datetime,
+    *,
+    keyboards: bool,
+) -> tuple[str, dict[str, Any] | None]:
+    """The answer's text and keyboard (None: no buttons)."""
+    words = params.split()
+    last = words[-1].lower() if len(words) > 1 else ""
+    if last in texts.CANCEL_WORDS:
+        return texts.CANCELLED, None
+    confirmed = last in texts.CONFIRM_WORDS
+    if confirmed:
+        params = " ".join(words[:-1])
+    found = plan_set.prepare(session, kpi, viewer, params, now)
+    if isinstance(found, str):
+        return bb_text(found), None
+    if confirmed:
+        return bb_text(plan_set.apply(session, viewer, found, via="bitrix24", now=now)), None
+    question = plan_set.confirm_text(session, kpi, found)
+    again = plan_set.command_words(found)
+    if not keyboards:
+        return bb_text(f"{question}\n{texts.CONFIRM_BY_TEXT.format(words=again)}"), None
+    keyboard = {
+        "BUTTONS": [
+            button(texts.YES, "plan", f"{again} да", current=True),
+            button(texts.NO, "plan", "set отмена"),
+        ]
+    }
+    return bb_text(question), keyboard
