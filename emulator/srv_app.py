@@ -49,6 +49,10 @@ class EmulatorServer:
         self.events = EventSender(portal, settings)
         self.oauth = OAuthState(settings)
         self.offline = OfflineQueue(portal, settings)
+        # The application's online bindings and the queue's notice go out with the webhook's.
+        self.events.app_targets = self.offline.online
+        self.events.app_auth = self.oauth.event_auth
+        self.offline.notify = self.events.notice
         self.dispatcher.methods.update(event_methods(self.offline))
 
     async def rest(self, request: web.Request) -> web.StreamResponse:
@@ -202,7 +206,10 @@ def build_app(portal: Portal, settings: Settings, faults: FaultPlan) -> web.Appl
       ``CALL_START_DATE`` range;
     - ``imbot_v2``: whether ``imbot.v2.*`` and ``im.v2.File.upload`` exist on this portal;
     - ``events_to`` / ``events_token`` / ``events_delay``: the outbound webhook (``srv_events``);
-    - ``member_id``: the portal's id in events' ``auth[member_id]``.
+    - ``member_id``: the portal's id in events' ``auth[member_id]`` and OAuth replies;
+    - ``oauth_client_id`` / ``oauth_client_secret`` / ``oauth_redirect_uri`` /
+      ``oauth_token_seconds`` / ``oauth_code_seconds`` / ``oauth_refresh_rotates``: the local
+      application (``srv_oauth``); ``app_token``: its events' ``application_token``.
     """
     app = web.Application(client_max_size=MAX_BODY)
     server = EmulatorServer(portal, settings, faults)

@@ -50,6 +50,9 @@ class Settings:
     oauth_token_seconds: float = 3600.0
     oauth_code_seconds: float = 30.0
     oauth_refresh_rotates: bool = True
+    # The application's ``application_token``: ``auth[application_token]`` of the events sent
+    # to its ``event.bind`` handlers (the portal hands it over in ONAPPINSTALL).
+    app_token: str = "51856fefc120afa4b628cc82d3935cce"  # noqa: S105
 
 
 class ApiError(Exception):

@@ -25,10 +25,11 @@ from typing import Any
 
 from emulator.phpquery import php_intval
 from emulator.srv_core import ApiError, CallContext, Handler, MethodResult, MethodSpec
-from emulator.srv_events import EVENT_NAMES
+from emulator.srv_event_data import EVENT_NAMES
 from emulator.srv_offline import (
     FILTER_FIELDS,
     LIST_FIELDS,
+    OFFLINE_NOTICE,
     OfflineQueue,
     argument_error,
     row_filter,
@@ -37,7 +38,6 @@ from emulator.srv_offline import (
 )
 
 LIST_LIMIT = 50
-OFFLINE_NOTICE = "ONOFFLINEEVENT"  # online only: tells a handler that the queue has rows
 KNOWN_EVENTS = frozenset([*EVENT_NAMES, OFFLINE_NOTICE, "ONAPPINSTALL", "ONAPPUNINSTALL"])
 
 

@@ -10,11 +10,13 @@ change made on another thread is handed over thread-safely, as ``Pusher`` does).
     &auth[domain]=...&auth[client_endpoint]=...&auth[server_endpoint]=...
     &auth[member_id]=...&auth[application_token]=TOKEN
 
-CRM tables send ``data[FIELDS][ID]``; tasks ``FIELDS_BEFORE`` / ``FIELDS_AFTER`` as the task
-events do (the side that does not exist is the string ``undefined``); a new call statistic
-row sends ``ONVOXIMPLANTCALLEND`` with the call's twelve fields; a new user ``ONUSERADD`` with
-the user's fields at the top of ``data``. Other tables and kinds send nothing, as on the
-portal. There is no retry: each attempt is kept in ``deliveries`` (status or exception name).
+The ``data`` of each event is ``srv_event_data``'s. There is no retry: each attempt is kept
+in ``deliveries`` (status or exception name).
+
+The application's online bindings (``event.bind`` with a ``handler``) get their events the
+same way, with the application's ``auth`` block (a fresh ``access_token``, ``expires_in``,
+``scope``, ``status``, ``application_token`` = ``Settings.app_token``) and the binding's id as
+``event_handler_id``; ``notice`` sends ``ONOFFLINEEVENT`` when the offline queue grew.
 """
 
 from __future__ import annotations
@@ -23,120 +25,18 @@ import asyncio
 import random
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
 import aiohttp
 from yarl import URL
 
-from emulator.data import ACTIVITIES, CALLS, COMPANIES, CONTACTS, DEALS, LEADS, TASKS, USERS
 from emulator.portal import Portal, Row
 from emulator.srv_core import Settings
+from emulator.srv_event_data import HANDLER_IDS, Pairs, event_data, event_name, flatten
 
 EVENT_TIMEOUT = aiohttp.ClientTimeout(total=10)
-Pairs = list[tuple[str, str]]
-
-_CRM = {
-    COMPANIES: "COMPANY",
-    CONTACTS: "CONTACT",
-    DEALS: "DEAL",
-    LEADS: "LEAD",
-    ACTIVITIES: "ACTIVITY",
-}
-_KINDS = {"add": "ADD", "update": "UPDATE", "delete": "DELETE"}
-CALL_END_FIELDS = (
-    "CALL_ID",
-    "CALL_TYPE",
-    "PHONE_NUMBER",
-    "PORTAL_NUMBER",
-    "PORTAL_USER_ID",
-    "CALL_DURATION",
-    "CALL_START_DATE",
-    "COST",
-    "COST_CURRENCY",
-    "CALL_FAILED_CODE",
-    "CALL_FAILED_REASON",
-    "CRM_ACTIVITY_ID",
-)
-USER_ADD_FIELDS = (
-    "ID",
-    "ACTIVE",
-    "EMAIL",
-    "NAME",
-    "LAST_NAME",
-    "PERSONAL_GENDER",
-    "PERSONAL_BIRTHDAY",
-)
-# Every event the sender can send, in a fixed order: its place is its ``event_handler_id``.
-EVENT_NAMES = (
-    *(f"ONCRM{entity}{kind}" for entity in _CRM.values() for kind in _KINDS.values()),
-    *(f"ONTASK{kind}" for kind in _KINDS.values()),
-    "ONVOXIMPLANTCALLEND",
-    "ONUSERADD",
-)
-HANDLER_IDS = {name: index for index, name in enumerate(EVENT_NAMES, start=1)}
-
-
-def event_name(table: str, kind: str) -> str | None:
-    """The event a change fires on the portal (None: the portal sends nothing for it)."""
-    if table in _CRM:
-        return f"ONCRM{_CRM[table]}{_KINDS[kind]}"
-    if table == TASKS:
-        return f"ONTASK{_KINDS[kind]}"
-    if table == CALLS and kind == "add":
-        return "ONVOXIMPLANTCALLEND"
-    if table == USERS and kind == "add":
-        return "ONUSERADD"
-    return None
-
-
-def _text(value: Any) -> str:
-    """A value as PHP's ``http_build_query`` writes it (null: empty, bool: 1/0)."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "1" if value else "0"
-    return str(value)
-
-
-def event_payload(table: str, kind: str, record_id: int, row: Row | None) -> dict[str, Any]:
-    """The ``data`` of the event a change fires (see ``event_name``), as the portal's PHP
-    array: what the offline queue keeps as ``EVENT_DATA`` and the webhook flattens."""
-    if table == TASKS:
-        ident = {"ID": record_id}
-        return {
-            "FIELDS_BEFORE": "undefined" if kind == "add" else ident,
-            "FIELDS_AFTER": "undefined" if kind == "delete" else ident,
-            "IS_ACCESSIBLE_BEFORE": "N" if kind == "add" else "undefined",
-            "IS_ACCESSIBLE_AFTER": "N" if kind == "delete" else "undefined",
-        }
-    if table == CALLS:
-        source = row or {}
-        return {name: _text(source.get(name)) for name in CALL_END_FIELDS}
-    if table == USERS:
-        source = dict(row or {"ID": str(record_id)})
-        if isinstance(source.get("ACTIVE"), bool):  # user.get says true, CUser's fields "Y"
-            source["ACTIVE"] = "Y" if source["ACTIVE"] else "N"
-        data: dict[str, Any] = {name: _text(source.get(name)) for name in USER_ADD_FIELDS}
-        departments = source.get("UF_DEPARTMENT")
-        if isinstance(departments, list):
-            data["UF_DEPARTMENT"] = [_text(d) for d in departments]
-        return data
-    return {"FIELDS": {"ID": record_id}}
-
-
-def flatten(prefix: str, value: Any) -> Pairs:
-    """``http_build_query`` of one nested value under ``prefix`` (``data[FIELDS][ID]=42``)."""
-    if isinstance(value, dict):
-        return [pair for k, v in value.items() for pair in flatten(f"{prefix}[{k}]", v)]
-    if isinstance(value, list):
-        return [pair for i, v in enumerate(value) for pair in flatten(f"{prefix}[{i}]", v)]
-    return [(prefix, _text(value))]
-
-
-def event_data(table: str, kind: str, record_id: int, row: Row | None) -> Pairs:
-    """The ``data[...]`` pairs of the event a change fires."""
-    return flatten("data", event_payload(table, kind, record_id, row))
 
 
 @dataclass
@@ -162,6 +62,13 @@ class _Pending:
     data: Pairs
     delay: float
     changed_at: float
+    handler_id: int
+    app: bool = False  # the application's binding: the app's auth block
+
+
+# Online bindings of an event: (handler URL, binding id); and the app's auth block.
+AppTargets = Callable[[str], list[tuple[str, int]]]
+AppAuth = Callable[[], dict[str, Any]]
 
 
 class EventSender:
@@ -180,6 +87,8 @@ class EventSender:
         self._tasks: set[asyncio.Task[None]] = set()
         self._handoffs = 0
         self._lock = threading.Lock()
+        self.app_targets: AppTargets = lambda name: []
+        self.app_auth: AppAuth = dict
 
     @property
     def active(self) -> bool:
@@ -217,10 +126,40 @@ class EventSender:
             return len(self._tasks) + self._handoffs
 
     def listen(self, table: str, kind: str, record_id: int, row: Row | None) -> None:
-        url, token, loop = self.url, self.token, self._loop
         name = event_name(table, kind)
-        if not url or not token or name is None or loop is None:
+        if name is None or self._loop is None:
             return
+        targets = [
+            (url, self.settings.app_token, bid, True) for url, bid in self.app_targets(name)
+        ]
+        if self.url and self.token:
+            targets.append((self.url, self.token, HANDLER_IDS[name], False))
+        if not targets:
+            return
+        data = event_data(table, kind, record_id, row)
+        for url, token, handler_id, app in targets:
+            self._schedule(url, token, name, table, record_id, data, handler_id, app)
+
+    def notice(self, url: str, binding_id: int, data: dict[str, Any]) -> None:
+        """``ONOFFLINEEVENT`` to an online binding: the offline queue has new rows."""
+        if self._loop is not None:
+            pairs = flatten("data", data)
+            token = self.settings.app_token
+            self._schedule(url, token, "ONOFFLINEEVENT", "", 0, pairs, binding_id, True)
+
+    def _schedule(  # noqa: PLR0913, PLR0917  (the fields of one pending event)
+        self,
+        url: str,
+        token: str,
+        name: str,
+        table: str,
+        record_id: int,
+        data: Pairs,
+        handler_id: int,
+        app: bool,
+    ) -> None:
+        loop = self._loop
+        assert loop is not None
         low, high = self.delay
         pending = _Pending(
             url=url,
@@ -228,9 +167,11 @@ class EventSender:
             name=name,
             table=table,
             record_id=record_id,
-            data=event_data(table, kind, record_id, row),
+            data=data,
             delay=self.rng.uniform(low, high),
             changed_at=time.time(),
+            handler_id=handler_id,
+            app=app,
         )
         if threading.get_ident() == self._thread:
             self._spawn(pending, handoff=False)
@@ -253,11 +194,28 @@ class EventSender:
 
     def body(self, pending: _Pending) -> Pairs:
         base = URL(self.base_url or "http://127.0.0.1")
-        return [
+        head = [
             ("event", pending.name),
-            ("event_handler_id", str(HANDLER_IDS[pending.name])),
+            ("event_handler_id", str(pending.handler_id)),
             *pending.data,
             ("ts", str(int(self.portal.now().timestamp()))),
+        ]
+        if pending.app:
+            token = self.app_auth()  # access_token, expires_in, scope
+            auth = {
+                "access_token": token.get("access_token", ""),
+                "expires_in": token.get("expires_in", ""),
+                "scope": token.get("scope", ""),
+                "domain": base.raw_authority,
+                "server_endpoint": f"{base}/oauth/rest/",
+                "status": "L",
+                "client_endpoint": f"{base}/rest/",
+                "member_id": self.settings.member_id,
+                "application_token": pending.token,
+            }
+            return head + flatten("auth", auth)
+        return [
+            *head,
             ("auth[domain]", base.raw_authority),
             ("auth[client_endpoint]", f"{base}/rest/"),
             ("auth[server_endpoint]", f"{base}/oauth/rest/"),

@@ -125,6 +125,13 @@ class OAuthState:
             "refresh_token": refresh,
         }
 
+    def event_auth(self) -> dict[str, Any]:
+        """A fresh access token for the ``auth`` block of an event sent to the application."""
+        seconds = self.settings.oauth_token_seconds
+        token = secrets.token_hex(16)
+        self.access[token] = Grant(self.settings.webhook_user, self.clock() + seconds)
+        return {"access_token": token, "expires_in": str(int(seconds)), "scope": self.scope()}
+
     def check(self, token: str) -> int:
         """The user an access token stands for; 401 ``ApiError`` otherwise."""
         if not token:

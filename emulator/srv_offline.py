@@ -19,14 +19,15 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from emulator.portal import WRITER, Portal, Row
 from emulator.srv_core import ApiError, Settings
-from emulator.srv_events import event_name, event_payload
+from emulator.srv_event_data import event_name, event_payload
 
 
 @dataclass
@@ -176,14 +177,26 @@ def select(
     return _sorted([r for r in rows if _matches(r, conditions)], order)
 
 
+OFFLINE_NOTICE = "ONOFFLINEEVENT"  # online only: tells a handler that the queue has rows
+APP_ID = 1  # the application's id on the portal (``APP_LIST`` of the notice)
+# Sends one online event: (handler URL, binding id, data).
+Notify = Callable[[str, int, dict[str, Any]], None]
+
+
 class OfflineQueue:
     def __init__(self, portal: Portal, settings: Settings) -> None:
         self.portal = portal
         self.settings = settings
         self.bindings: list[Binding] = []
         self.rows: list[QueueRow] = []
+        self.notify: Notify | None = None
         self._next_row = 0
         self._next_binding = 0
+        self._noticed: dict[int, float] = {}
+
+    def online(self, event: str) -> list[tuple[str, int]]:
+        """(handler, binding id) of the online bindings of ``event`` (the webhook's targets)."""
+        return [(b.handler, b.id) for b in self.bindings if not b.offline and b.event == event]
 
     # -- bindings -------------------------------------------------------------------------------
 
@@ -224,10 +237,29 @@ class OfflineQueue:
             return
         writer = WRITER.get()
         data = event_payload(table, kind, record_id, row)
+        queued = False
         for binding in bound:
             if writer is not None and writer == binding.connector:
                 continue  # the application's own change, under this connector
             self.call_event(name, data, binding.connector)
+            queued = True
+        if queued:
+            self._notice()
+
+    def _notice(self) -> None:
+        """``ONOFFLINEEVENT`` to its handlers: one, then none for ``minTimeout`` seconds (1)."""
+        if self.notify is None:
+            return
+        now = time.monotonic()
+        for b in self.bindings:
+            if b.offline or b.event != OFFLINE_NOTICE:
+                continue
+            pause = float(b.options.get("minTimeout", 1) or 0)
+            last = self._noticed.get(b.id)
+            if last is not None and now - last < pause:
+                continue  # the portal drops it: the application polls anyway
+            self._noticed[b.id] = now
+            self.notify(b.handler, b.id, {"APP_LIST": [APP_ID]})
 
     def call_event(self, event: str, data: Any, connector: str) -> QueueRow:
         mid = message_id(event, data)

@@ -30,7 +30,19 @@ The outbound webhook (``srv_events``):
   "table", "record_id", "status" (HTTP status or exception name), "delay", "changed_at",
   "sent_at"}]}``; wait for ``pending`` 0 to know every event so far was delivered.
 - ``POST /_emulator/events`` ``{"to": URL, "token": T, "delay"?: [MIN, MAX]}`` switches it on
-  for later changes; ``DELETE /_emulator/events`` switches it off.
+  for later changes; ``DELETE /_emulator/events`` switches it off. Deliveries to the
+  application's own ``event.bind`` handlers are listed here too.
+
+The application (``srv_oauth``, ``srv_offline``):
+
+- ``POST /_emulator/oauth/expire`` ends every access token now (the next call gets 401
+  ``expired_token``); ``POST /_emulator/oauth/revoke`` kills every refresh token (the next
+  refresh gets ``invalid_grant``); ``GET /_emulator/oauth`` counts codes and tokens.
+- ``GET /_emulator/offline``: ``{"bindings": [{"id", "event", "handler", "offline",
+  "connector"}], "rows": [{"ID", "TIMESTAMP_X", "EVENT_NAME", "EVENT_DATA",
+  "EVENT_ADDITIONAL", "MESSAGE_ID", "PROCESS_ID", "ERROR", "CONNECTOR_ID"}]}``.
+- The record and call hooks take ``?auth_connector=X``: the change counts as the
+  application's own under connector X (its offline queue for X does not get it).
 """
 
 from __future__ import annotations

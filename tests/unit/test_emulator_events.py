@@ -29,7 +29,7 @@ from emulator.phpquery import parse_str
 from emulator.portal import Portal
 from emulator.server import Emulator, running_emulator
 from emulator.srv_core import Settings
-from emulator.srv_events import CALL_END_FIELDS, HANDLER_IDS
+from emulator.srv_event_data import CALL_END_FIELDS, HANDLER_IDS
 
 TODAY = date(2026, 3, 18)
 TOKEN = "app-token-5f2c"  # noqa: S105  (a test value)

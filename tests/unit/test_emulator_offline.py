@@ -14,10 +14,12 @@ from typing import Any
 
 import httpx
 import pytest
+from aiohttp import web
 
 from crm.events import Change, decode_offline
 from emulator.generator import generate
 from emulator.live_calls import add_call
+from emulator.phpquery import parse_str
 from emulator.portal import Portal
 from emulator.server import Emulator, running_emulator
 
@@ -316,3 +318,73 @@ async def test_rest_writes_add_update_and_delete_records(app: App, portal: Porta
     assert status == 400 and "fields" in empty["error_description"]
     # Written by the application itself without a connector: its "" queue stays empty.
     assert (await app.drain())["events"] == []
+
+
+# -- online bindings ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+async def handler_url() -> AsyncIterator[tuple[str, list[dict[str, Any]]]]:
+    got: list[dict[str, Any]] = []
+
+    async def receive(request: web.Request) -> web.Response:
+        got.append(parse_str((await request.read()).decode()))
+        return web.Response(text="ok")
+
+    server = web.Application()
+    server.router.add_post("/hook", receive)
+    runner = web.AppRunner(server, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    port = next(a[1] for a in runner.addresses if isinstance(a, tuple))
+    try:
+        yield f"http://127.0.0.1:{port}/hook", got
+    finally:
+        await runner.cleanup()
+
+
+async def test_online_bindings_get_events_and_the_offline_notice(
+    portal: Portal, handler_url: tuple[str, list[dict[str, Any]]]
+) -> None:
+    url, got = handler_url
+    async with (
+        running_emulator(portal, rate_limit=False, events_delay=(0.01, 0.03)) as emu,
+        httpx.AsyncClient(timeout=10) as http,
+    ):
+        app = App(http, emu, emu.issue_tokens()["access_token"])
+        await app.bind("ONCRMDEALUPDATE")
+        assert await app.ok("event.bind", event="ONCRMDEALUPDATE", handler=url) is True
+        notice = {"event": "onOfflineEvent", "handler": url, "options": {"minTimeout": 60}}
+        assert await app.ok("event.bind", **notice) is True
+        deal = ids(portal, "deals")[0]
+        portal.update("deals", deal, TITLE="a")
+        portal.update("deals", deal, TITLE="b")
+        await emu.events_delivered()
+        online = [f for f in got if f["event"] == "ONCRMDEALUPDATE"]
+        notices = [f for f in got if f["event"] == "ONOFFLINEEVENT"]
+        assert len(online) == 2  # one POST per change; the queue keeps one row
+        assert len(notices) == 1  # then none for minTimeout seconds
+        assert len((await app.drain())["events"]) == 1
+        ids_by_event = {b.event: b.id for b in emu.offline.bindings if not b.offline}
+        first = online[0]
+        assert first["data"] == {"FIELDS": {"ID": str(deal)}}
+        assert first["event_handler_id"] == str(ids_by_event["ONCRMDEALUPDATE"])
+        assert notices[0]["event_handler_id"] == str(ids_by_event["ONOFFLINEEVENT"])
+        assert notices[0]["data"] == {"APP_LIST": ["1"]}
+        auth = first["auth"]
+        assert list(auth) == [
+            "access_token",
+            "expires_in",
+            "scope",
+            "domain",
+            "server_endpoint",
+            "status",
+            "client_endpoint",
+            "member_id",
+            "application_token",
+        ]
+        assert (auth["application_token"], auth["status"]) == (emu.settings.app_token, "L")
+        assert auth["client_endpoint"] == emu.rest_url
+        # The event's own token works for REST, as the portal's does.
+        assert await App(http, emu, auth["access_token"]).ok("server.time")
+        assert not emu.events.active  # the outbound webhook stays off
