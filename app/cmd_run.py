@@ -19,7 +19,8 @@ from app.config import Config, load_config
 from app.logs import setup_logging
 from app.runtime import bitrix_messenger, bot_settings, job_deps
 from app.senders import ChatSender
-from app.settings import bitrix_chat_settings, kpi_settings
+from app.settings import bitrix_chat_settings, contest_rules, kpi_settings
+from app.web_pages import page_routes
 from app.web_wiring import after_events, build_listener, listener_address
 from app.wiring import bitrix_client, http_client
 from bot.bitrix.botapp import BitrixBot, run_bitrix_bot
@@ -67,7 +68,7 @@ async def serve(config: Config) -> int:
                 client, engine, tz=config.portal.zone, on_applied=after_events(metrics, None)
             )
             start_task("portal events", intake.run())
-        listener = build_listener(config, engine, metrics, intake)
+        listener = build_listener(config, engine, metrics, intake, page_routes(config, engine))
         if tg is not None:
             if people.webhook is None:
                 start_task("telegram polling", run_polling(tg[0], tg[1]))
@@ -115,7 +116,13 @@ def _telegram(
     bot = Bot(token, session=bot_session(people))
     dp = build_dispatcher(
         TelegramDeps(
-            people, kpi_settings(config), engine, build_report, report_xlsx, notifier.notify
+            people,
+            kpi_settings(config),
+            engine,
+            build_report,
+            report_xlsx,
+            notifier.notify,
+            contests=contest_rules(config),
         )
     )
     return bot, dp, TelegramMessenger(bot, engine)
@@ -145,6 +152,7 @@ def _bitrix_bot(
         client,
         build_report,
         report_xlsx,
+        contests=contest_rules(config),
     )
     bot = BitrixBot(deps, bitrix)
     if deps.settings.event_mode == "push":
