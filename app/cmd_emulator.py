@@ -82,6 +82,11 @@ def run(args: argparse.Namespace) -> int:
     def ready(emulator: Emulator) -> None:
         limit = "no rate limit" if args.no_rate_limit else "2 requests/s, burst 50"
         print(f"serving {emulator.webhook_url} ({limit}); Ctrl+C stops", flush=True)
+        print(
+            f"app mode: client_id {emulator.settings.oauth_client_id}, "
+            f"authorize at {emulator.authorize_url()}, tokens at {emulator.oauth_url}",
+            flush=True,
+        )
         if emulator.events.active:
             low, high = emulator.events.delay
             print(f"events go to {emulator.events.url} after {low:g}-{high:g} s", flush=True)

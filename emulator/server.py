@@ -77,7 +77,8 @@ class Emulator:
 
     def authorize_url(self, state: str = "") -> str:
         """Where a user grants the application access (``/oauth/authorize/``)."""
-        query = urlencode({"client_id": self.settings.oauth_client_id, "state": state})
+        fields = {"client_id": self.settings.oauth_client_id}
+        query = urlencode(fields | {"state": state} if state else fields)
         return f"{self.base_url}/oauth/authorize/?{query}"
 
     def issue_tokens(self) -> dict[str, Any]:
