@@ -48,6 +48,7 @@ class Delivery:
     record_id: str
     status: str  # the HTTP status, or the exception's class name
     delay: float  # seconds between the change and the POST
+    planned: float  # the delay drawn for it from ``events_delay``
     changed_at: float  # wall-clock time of the change
     sent_at: float  # wall-clock time of the POST
 
@@ -242,6 +243,7 @@ class EventSender:
                 record_id=str(pending.record_id),
                 status=status,
                 delay=round(sent - pending.changed_at, 6),
+                planned=round(pending.delay, 6),
                 changed_at=pending.changed_at,
                 sent_at=sent,
             )

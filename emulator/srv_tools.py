@@ -27,8 +27,8 @@ Records (``srv_records``; each change fires the portal's events, see below):
 The outbound webhook (``srv_events``):
 
 - ``GET /_emulator/events``: ``{"active", "to", "delay", "pending", "deliveries": [{"event",
-  "table", "record_id", "status" (HTTP status or exception name), "delay", "changed_at",
-  "sent_at"}]}``; wait for ``pending`` 0 to know every event so far was delivered.
+  "table", "record_id", "status" (HTTP status or exception name), "delay", "planned",
+  "changed_at", "sent_at"}]}``; wait for ``pending`` 0 to know every event so far was delivered.
 - ``POST /_emulator/events`` ``{"to": URL, "token": T, "delay"?: [MIN, MAX]}`` switches it on
   for later changes; ``DELETE /_emulator/events`` switches it off. Deliveries to the
   application's own ``event.bind`` handlers are listed here too.

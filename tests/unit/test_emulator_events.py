@@ -291,10 +291,12 @@ async def test_each_event_waits_a_random_delay_within_the_bounds(
         assert emu.events.pending == 12
         await emu.events_delivered()
         assert emu.events.pending == 0
-    delays = [d.delay for d in emu.events.deliveries]
-    assert len(delays) == 12
-    assert all(low - 0.005 <= d <= high + 0.25 for d in delays), delays
-    assert max(delays) - min(delays) > 0.01  # drawn, not fixed
+    planned = [d.planned for d in emu.events.deliveries]
+    assert len(planned) == 12
+    assert all(low <= p <= high for p in planned), planned
+    assert max(planned) - min(planned) > 0.01  # drawn, not fixed
+    # Each went out no sooner than its delay (and, on a quiet machine, soon after).
+    assert all(d.delay >= d.planned - 0.005 for d in emu.events.deliveries)
     arrivals = [r.at - changed for r in handler.got]
     assert min(arrivals) >= low - 0.005
 
