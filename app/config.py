@@ -310,6 +310,26 @@ class BadgesConfig(_Section):
     plan_metric: str = "revenue"
 
 
+class ChannelsConfig(_Section):
+    # Cost per lead source and month: {"SOURCE_ID" = {"2026-11" = 150000}}.
+    costs: dict[str, dict[str, float]] = Field(default_factory=dict)
+
+    @field_validator("costs")
+    @classmethod
+    def _months(cls, value: dict[str, dict[str, float]]) -> dict[str, dict[str, float]]:
+        for source, months in value.items():
+            for month, amount in months.items():
+                year, sep, number = month.partition("-")
+                if not (sep and len(year) == 4 and year.isdigit() and number.isdigit()
+                        and len(number) == 2 and 1 <= int(number) <= 12):  # fmt: skip
+                    msg = f"{source}: {month!r} is not a month; write it as YYYY-MM"
+                    raise ValueError(msg)
+                if amount < 0:
+                    msg = f"{source}.{month}: a cost cannot be below 0"
+                    raise ValueError(msg)
+        return value
+
+
 class LoggingConfig(_Section):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
@@ -335,6 +355,7 @@ class Config(_Section):
     events: EventsConfig = EventsConfig()
     contests: ContestsConfig = ContestsConfig()
     badges: BadgesConfig = BadgesConfig()
+    channels: ChannelsConfig = ChannelsConfig()
     logging: LoggingConfig = LoggingConfig()
 
 

@@ -54,6 +54,10 @@ def kpi_settings(config: Config) -> KpiSettings:
         stage_probability=dict(config.forecast.stage_probability),
         abc_months=config.abc.months,
         portal_url=portal_url(config),
+        channel_costs={
+            source: {month: Decimal(str(amount)) for month, amount in months.items()}
+            for source, months in config.channels.costs.items()
+        },
     )
 
 

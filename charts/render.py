@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from charts.draw_badge import badge_figure
 from charts.draw_calls import calls_figure, missed_figure
+from charts.draw_channels import channels_figure
 from charts.draw_kpi import kpi_figure
 from charts.draw_matrix import abc_figure
 from charts.draw_page import Header, empty_page, png_bytes
@@ -60,6 +61,7 @@ FIGURES: Mapping[str, Callable[[Any], Figure]] = MappingProxyType(
         "abc": abc_figure,
         "tasks": tasks_figure,
         "streaks": streaks_figure,
+        "channels": channels_figure,
     }
 )
 

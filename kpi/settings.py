@@ -78,3 +78,5 @@ class KpiSettings:
     abc_months: int = 12
     # The portal's address, for links to CRM cards ("https://example.bitrix24.ru").
     portal_url: str = ""
+    # Monthly cost per lead source: source id -> "YYYY-MM" -> amount ([channels.costs]).
+    channel_costs: Mapping[str, Mapping[str, Decimal]] = field(default_factory=dict)

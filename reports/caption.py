@@ -14,6 +14,7 @@ from typing import Any
 
 from kpi.common import ReportMeta
 from reports import caption_calls, caption_game, caption_people, caption_sales
+from reports.caption_channels import channels as channels_body
 from reports.caption_common import Body, Ctx, foot, head
 from reports.lists import ListItem
 from reports.markup import (
@@ -43,6 +44,7 @@ BODIES: Mapping[str, Body] = MappingProxyType(
         "abc": caption_sales.abc,
         "tasks": caption_people.tasks,
         "streaks": caption_game.streaks,
+        "channels": channels_body,
     }
 )
 

@@ -13,6 +13,7 @@ from sqlmodel import Session
 from kpi import (
     abc,
     calls,
+    channels,
     conversion,
     coverage,
     funnel,
@@ -60,6 +61,7 @@ def _specs() -> Mapping[str, Spec]:
         Spec("abc", "🔠 ABC/XYZ клиентов", abc.abc_report, abc.to_json),
         Spec("tasks", "✅ Задачи", tasks.tasks_report, tasks.to_json),
         Spec("streaks", "🔥 Серии", streaks.streaks_report, streaks.to_json),
+        Spec("channels", "📣 Каналы", channels.channels_report, channels.to_json),
     )
     return MappingProxyType({spec.name: spec for spec in table})
 

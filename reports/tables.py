@@ -14,6 +14,7 @@ from typing import Any, Literal
 from charts.draw_kpi import METRIC_NAMES
 from kpi.abc import AbcReport
 from kpi.calls import CallsReport
+from kpi.channels import ChannelsReport
 from kpi.conversion import ConversionReport
 from kpi.coverage import CoverageReport
 from kpi.funnel import FunnelReport
@@ -244,6 +245,12 @@ def _streaks(r: StreaksReport) -> list[Table]:
     return [table("Серии", cols, r.rows)]
 
 
+def _channels(r: ChannelsReport) -> list[Table]:
+    from reports.caption_channels import channels_tables  # it imports this module
+
+    return channels_tables(r)
+
+
 _TABLES: Mapping[str, Callable[[Any], list[Table]]] = MappingProxyType(
     {
         "rating": _rating,
@@ -258,6 +265,7 @@ _TABLES: Mapping[str, Callable[[Any], list[Table]]] = MappingProxyType(
         "abc": _abc,
         "tasks": _tasks,
         "streaks": _streaks,
+        "channels": _channels,
     }
 )
 WHEN = MappingProxyType(
