@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 from app.config import Config, ConfigError
 from bot.bitrix.settings import BitrixChatSettings, derive_bot_token
+from bot.contests import ContestRules
 from jobs.game_settings import GameSettings
 from jobs.settings import DEFAULT_GRACE, JOB_NAMES, QuietHours, ScheduleError, ScheduleSettings
 from kpi.calendar import CalendarError, from_config
@@ -162,6 +163,11 @@ def game_settings(config: Config) -> GameSettings:
         plan_months=badges.plan_months,
         plan_metric=badges.plan_metric,
     )
+
+
+def contest_rules(config: Config) -> ContestRules:
+    """[contests] as the chats' /contest takes it."""
+    return ContestRules(max_days=config.contests.max_days, team_mode=config.contests.team_mode)
 
 
 def bitrix_chat_settings(config: Config) -> BitrixChatSettings:

@@ -35,6 +35,7 @@ REPORT_NAMES: tuple[str, ...] = (
     "lost",
     "abc",
     "tasks",
+    "streaks",
 )
 # Which report holds each drill-down list.
 LIST_SOURCES: Mapping[str, str] = {

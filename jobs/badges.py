@@ -62,15 +62,6 @@ def store_awards(session: Session, found: list[Earned], now: datetime) -> None:
     session.commit()
 
 
-def awards_of(session: Session, employee_id: int) -> list[BadgeAward]:
-    query = (
-        select(BadgeAward)
-        .where(col(BadgeAward.employee_id) == employee_id)
-        .order_by(col(BadgeAward.awarded_at).desc(), col(BadgeAward.id).desc())
-    )
-    return list(session.execute(query).scalars())
-
-
 def _announcements(deps: JobDeps, now: datetime) -> list[tuple[int | None, Any]]:
     """(department of the chats that may hear it, post) for each award still news."""
     fmt = Fmt(deps.kpi.tz, now)

@@ -11,8 +11,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Column, Date, Index, Integer, String, Text, UniqueConstraint
-from sqlmodel import Field, SQLModel
+from sqlalchemy import Column, Date, Index, Integer, String, Text, UniqueConstraint, select
+from sqlmodel import Field, SQLModel, col
 
 from store.types import UTCDateTime
 
@@ -106,6 +106,23 @@ def stop_contest(session: Any, contest_id: int, now: datetime) -> Contest | None
         session.commit()
         session.refresh(contest)
     return contest
+
+
+def awards_of(session: Any, employee_id: int, limit: int = 10) -> list[BadgeAward]:
+    """A person's badges, the newest first."""
+    query = (
+        select(BadgeAward)
+        .where(col(BadgeAward.employee_id) == employee_id)
+        .order_by(col(BadgeAward.awarded_at).desc(), col(BadgeAward.id).desc())
+        .limit(limit)
+    )
+    return list(session.execute(query).scalars())
+
+
+def records_of(session: Any, employee_id: int) -> dict[str, int]:
+    """A person's longest streak per metric as the streak job last kept it."""
+    query = select(StreakRecord).where(col(StreakRecord.employee_id) == employee_id)
+    return {r.metric: r.best for r in session.execute(query).scalars()}
 
 
 GAME_TABLES: tuple[type[SQLModel], ...] = (Contest, BadgeAward, StreakRecord)

@@ -21,10 +21,13 @@ from bot import reporting
 from bot.access import Viewer, default_target, may_see, resolve_viewer
 from bot.args import Ambiguity, Parsed, Problem, Target, parse_args
 from bot.bitrix import texts
+from bot.bitrix.contest import contest_reply
 from bot.bitrix.events import ChatEvent
 from bot.bitrix.keyboard import choices_keyboard, period_keyboard
 from bot.bitrix.plan_set_reply import plan_set_reply
 from bot.bitrix.settings import BitrixChatSettings
+from bot.contests import ContestRules
+from bot.game_me import game_lines
 from bot.lookup import StoreDirectory
 from bot.plan_set import is_plan_set
 from bot.settings import BotSettings, Role
@@ -60,6 +63,7 @@ class BitrixDeps:
     report_xlsx: Callable[[Report], bytes]  # reports.build.report_xlsx
     report_names: tuple[str, ...] = reporting.REPORT_NAMES
     clock: Callable[[], datetime] = field(default=utc_now)
+    contests: ContestRules = ContestRules()  # [contests] for /contest
 
 
 @dataclass(frozen=True)
@@ -101,8 +105,9 @@ class _Turn:
     now: datetime
 
     def answer(self, command: str, params: str) -> Reply:
-        if command == "me":
-            return Reply(_me(self.session, self.viewer))
+        game = self.game(command, params)
+        if game is not None:
+            return game
         if not self.viewer.known:
             return Reply(texts.STRANGER)
         if command == "export":
@@ -120,6 +125,20 @@ class _Turn:
         if command not in self.deps.report_names:
             return Reply(texts.fill(texts.UNKNOWN_COMMAND, command=command))
         return self.report(command, params)
+
+    def game(self, command: str, params: str) -> Reply | None:
+        """/me with streaks, contest places and badges; /contest (bot.bitrix.contest)."""
+        if command == "me":
+            extra: list[str] = []
+            if self.viewer.known and self.viewer.user_id is not None:
+                extra = game_lines(self.session, self.deps.kpi, self.viewer.user_id, now=self.now)
+            return Reply("\n".join([_me(self.session, self.viewer), *map(bb_text, extra)]))
+        if command == "contest":
+            text, keyboard = contest_reply(
+                self.session, self.deps.kpi, self.deps.contests, self.viewer, params, now=self.now
+            )
+            return Reply(text, keyboard=keyboard if self.deps.settings.keyboards else None)
+        return None
 
     def report(self, name: str, params: str) -> Reply:
         parsed = self.parse(params)

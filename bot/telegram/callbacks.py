@@ -29,6 +29,7 @@ class ReportName(StrEnum):
     LOST = "lost"
     ABC = "abc"
     TASKS = "tasks"
+    STREAKS = "streaks"
 
 
 class PeriodWord(StrEnum):

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy.engine import Engine
 
+from bot.contests import ContestRules
 from bot.linking import Notify
 from bot.reporting import REPORT_NAMES, ReportBuilder, XlsxBuilder
 from bot.settings import BotSettings
@@ -28,3 +29,4 @@ class TelegramDeps:
     notify: Notify  # sends a text to a portal user's Bitrix24 notifications
     report_names: tuple[str, ...] = REPORT_NAMES
     clock: Callable[[], datetime] = field(default=utc_now)
+    contests: ContestRules = ContestRules()  # [contests] for /contest

@@ -25,6 +25,8 @@ COMMANDS: Mapping[Lang, tuple[tuple[str, str], ...]] = {
         ("lost", "Проигранные лиды и сделки"),
         ("abc", "ABC/XYZ клиентов"),
         ("tasks", "Задачи: выполненные и просроченные"),
+        ("streaks", "Серии выполненного дневного плана"),
+        ("contest", "Запустить конкурс (руководителям)"),
         ("export", "Отчёт в Excel"),
         ("me", "Кто я и что мне видно"),
         ("link", "Привязать аккаунт Bitrix24"),
@@ -42,6 +44,8 @@ COMMANDS: Mapping[Lang, tuple[tuple[str, str], ...]] = {
         ("lost", "Lost leads and deals"),
         ("abc", "ABC/XYZ of clients"),
         ("tasks", "Tasks: done and overdue"),
+        ("streaks", "Streaks of the day plan met"),
+        ("contest", "Start a contest (heads)"),
         ("export", "A report as an Excel file"),
         ("me", "Who I am and what I can see"),
         ("link", "Link your Bitrix24 account"),
@@ -65,7 +69,8 @@ _RU = {
         "• кого: имя или часть имени, @username, <code>отдел Продажи</code>, "
         "<code>все</code>.\n"
         "Пример: <code>/calls Орлова прошлая неделя</code>.\n"
-        "Под картинкой — кнопки периодов и списков. /me — что вам видно."
+        "Под картинкой — кнопки периодов и списков. /me — что вам видно.\n"
+        "<b>Игра</b>: /streaks — серии, /contest — конкурс (руководителям)."
     ),
     "link_private": "Привязка — только в личных сообщениях: напишите мне напрямую.",
     "link_usage": "Напишите <code>/link ваш@email</code> — пришлю код в Bitrix24.",
@@ -131,7 +136,8 @@ _EN = {
         "a day <code>2026-03-05</code> or <code>2026-03-01..2026-03-15</code>;\n"
         "• who: a name or part of it, @username, <code>dept Sales</code>, <code>all</code>.\n"
         "Example: <code>/calls Orlova last week</code>.\n"
-        "Buttons under the chart switch the period and open lists. /me: what you can see."
+        "Buttons under the chart switch the period and open lists. /me: what you can see.\n"
+        "<b>Game</b>: /streaks for streaks, /contest to start a contest (heads)."
     ),
     "link_private": "Linking works in a private chat only: write to me directly.",
     "link_usage": "Send <code>/link your@email</code> and I'll send a code to your Bitrix24.",

@@ -10,6 +10,7 @@ from aiogram import Router
 
 from bot.telegram.handlers import (
     buttons,
+    contest,
     errors,
     link,
     membership,
@@ -26,6 +27,7 @@ def get_routers() -> list[Router]:
         start.make_router(),
         link.make_router(),
         plan_set.make_router(),  # /plan set before /plan, the report
+        contest.make_router(),
         reports.make_router(),
         buttons.make_router(),
         strangers.make_router(),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import html
 
 from aiogram import Router
 from aiogram.filters import Command, CommandStart
@@ -11,6 +12,7 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from bot.access import Viewer
+from bot.game_me import game_lines
 from bot.settings import Role
 from bot.telegram.deps import TelegramDeps
 from bot.telegram.present import reply
@@ -52,9 +54,14 @@ async def cmd_me(
     else:
         sees = raw(lang, "sees_employee")
     role = raw(lang, f"role_{viewer.role.value}")
-    await reply(
-        message, say(lang, "me", name=viewer.name, user_id=viewer.user_id, role=role, sees=sees)
-    )
+    text = say(lang, "me", name=viewer.name, user_id=viewer.user_id, role=role, sees=sees)
+    if viewer.user_id is not None:
+        # streaks, contest places and badges (bot.game_me), as plain lines
+        extra = await asyncio.to_thread(
+            game_lines, session, deps.kpi, viewer.user_id, now=deps.clock()
+        )
+        text = "\n".join([text, *(html.escape(line) for line in extra)])
+    await reply(message, text)
 
 
 def _department_names(session: Session, ids: tuple[int, ...]) -> list[str]:

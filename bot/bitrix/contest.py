@@ -1,0 +1,94 @@
+"""/contest in a Bitrix24 dialog: the same steps as in Telegram, carried by the keyboard.
+
+A Bitrix24 button sends its command with the words written out, so the flow keeps no
+state: each button adds one word (kind, metric, period) and the last one adds "go". The
+prize and a race's target are typed: "/contest гонка calls неделя цель 50 приз: ужин".
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session
+
+from bot.access import Viewer
+from bot.bitrix.keyboard import button, rows
+from bot.contests import ContestRules, Words, draft_of, may_start, read_words, start, summary
+from bot.game_texts import (
+    CONFIRM,
+    ONLY_HEADS,
+    SPANS,
+    STARTED,
+    STEP_CONFIRM,
+    STEP_KIND,
+    STEP_METRIC,
+    STEP_PERIOD,
+    error_text,
+    kind_title,
+    metric_title,
+)
+from kpi.contest_input import ContestError
+from kpi.contests import CONTEST_METRICS, KINDS
+from kpi.settings import KpiSettings
+from reports.markup import bb_text
+from store.models import Department
+
+Answer = tuple[str, dict[str, Any] | None]
+
+
+def contest_reply(
+    session: Session,
+    settings: KpiSettings,
+    rules: ContestRules,
+    viewer: Viewer,
+    params: str,
+    *,
+    now: datetime,
+) -> Answer:
+    if not may_start(viewer):
+        return ONLY_HEADS, None
+    words = read_words(params)
+    base = params.split("приз:", maxsplit=1)[0].replace(" go", "").strip()
+    if words.empty:
+        return STEP_KIND, _keyboard([(kind_title(k), k) for k in KINDS], 1)
+    kind = words.kind or "top"
+    if words.metric is None:
+        choices = [(metric_title(m), f"{base} {m}") for m in CONTEST_METRICS]
+        return STEP_METRIC.format(kind=kind_title(kind)), _keyboard(choices, 3)
+    if words.period is None:
+        choices = [(label, f"{base} {span}") for span, label in SPANS.items()]
+        text = STEP_PERIOD.format(kind=kind_title(kind), metric=metric_title(words.metric))
+        return text, _keyboard(choices, 2)
+    return _finish(session, settings, rules, viewer, words=words, params=params, now=now)
+
+
+def _finish(
+    session: Session,
+    settings: KpiSettings,
+    rules: ContestRules,
+    viewer: Viewer,
+    *,
+    words: Words,
+    params: str,
+    now: datetime,
+) -> Answer:
+    try:
+        draft = draft_of(session, settings, rules, viewer, words, now=now)
+    except ContestError as exc:
+        return bb_text(error_text(exc)), None
+    if not words.go:
+        dept = session.get(Department, draft.department_id) if draft.department_id else None
+        who = dept.name if dept is not None else "весь отдел продаж"
+        text = STEP_CONFIRM.format(summary=summary(draft, who))
+        text += "\nПриз можно дописать: /contest " + params.strip() + " приз: …"
+        prize = f" приз: {words.prize}" if words.prize else ""
+        go = params.split("приз:", maxsplit=1)[0].strip() + " go" + prize
+        return bb_text(text), _keyboard([(CONFIRM, go)], 1)
+    contest = start(session, draft, now=now, created_by=f"bitrix:{viewer.user_id}")
+    return bb_text(STARTED.format(id=contest.id, name=contest.name)), None
+
+
+def _keyboard(choices: list[tuple[str, str]], per_row: int) -> dict[str, Any]:
+    buttons = [button(label, "contest", params.strip()) for label, params in choices]
+    return {"BUTTONS": rows(buttons, per_row)}

@@ -1,0 +1,226 @@
+"""Contests from chat, the same for Telegram and Bitrix24: the words, the rights, the store.
+
+``/contest`` words in any order: a kind (top, гонка, команды), a metric (calls, выручка,
+...), a period (неделя, месяц, next_week, следующий месяц, A..B), ``цель N``, ``отдел X``
+and, last, ``приз: text``. Heads may start contests for their own department trees
+(their first one by default), admins for any department or the whole sales team; anyone
+else is told who may. Every refusal names what is allowed and stores nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
+
+from sqlmodel import Session
+
+from bot.access import Viewer
+from bot.game_texts import KIND_WORDS, METRIC_WORDS, kind_title
+from bot.settings import Role
+from kpi.contest_input import (
+    ContestDraft,
+    ContestError,
+    check_contest,
+    parse_day,
+    period_days,
+)
+from kpi.contests import CONTEST_METRICS
+from kpi.scope import find_departments
+from kpi.settings import KpiSettings
+from reports.game_texts import metric_title
+from store.game_models import Contest, add_contest
+
+_TARGET = frozenset({"цель", "target"})
+_DEPARTMENT = frozenset({"отдел", "department", "dept"})
+_PRIZE = ("приз:", "prize:")
+_GO = frozenset({"go", "запустить", "старт"})
+
+
+@dataclass(frozen=True)
+class ContestRules:
+    """[contests] as the chats need it."""
+
+    max_days: int = 366
+    team_mode: str = "sum"
+
+
+@dataclass(frozen=True)
+class Words:
+    """What the words of ``/contest`` said; None where they said nothing."""
+
+    kind: str | None = None
+    metric: str | None = None
+    period: str | None = None
+    target: str | None = None
+    department: str | None = None
+    prize: str | None = None
+    go: bool = False
+
+    @property
+    def empty(self) -> bool:
+        return self == Words()
+
+
+def read_words(text: str) -> Words:
+    lowered = text.lower()
+    prize = None
+    for mark in _PRIZE:
+        at = lowered.find(mark)
+        if at >= 0:
+            prize = text[at + len(mark) :].strip()
+            text = text[:at]
+            break
+    tokens = text.replace("ё", "е").split()
+    words = Words(prize=prize)
+    n = 0
+    while n < len(tokens):
+        token, low = tokens[n], tokens[n].lower()
+        nxt = tokens[n + 1] if n + 1 < len(tokens) else ""
+        pair = f"{low} {nxt.lower()}"
+        if pair in ("следующая неделя", "следующий месяц", "этот месяц", "эта неделя"):
+            words = replace(words, period=pair)
+            n += 2
+            continue
+        if low in _TARGET and nxt:
+            words, n = replace(words, target=nxt), n + 2
+            continue
+        if low in _DEPARTMENT and nxt:
+            words, n = replace(words, department=nxt), n + 2
+            continue
+        words = _one(words, token, low)
+        n += 1
+    return words
+
+
+def _one(words: Words, token: str, low: str) -> Words:
+    if low in _GO:
+        return replace(words, go=True)
+    if low in KIND_WORDS and words.kind is None:
+        return replace(words, kind=KIND_WORDS[low])
+    metric = METRIC_WORDS.get(low, low if low in CONTEST_METRICS else None)
+    if metric is not None and words.metric is None:
+        return replace(words, metric=metric)
+    if words.period is None and (".." in low or low in _PERIODS):
+        return replace(words, period=low)
+    if words.metric is None:
+        return replace(words, metric=low)  # refused below, naming the metrics there are
+    return replace(words, period=token) if words.period is None else words
+
+
+_PERIODS = frozenset(
+    {"week", "month", "неделя", "месяц", "next_week", "next_month", "today", "сегодня"}
+)
+
+
+def days_of(text: str, *, now: datetime, settings: KpiSettings) -> tuple[date, date]:
+    """A contest's first and last day from a period word, "next week/month" included."""
+    key = " ".join(text.lower().replace("ё", "е").split())
+    first_text, dots, last_text = key.partition("..")
+    if dots:
+        # parsed here, not by kpi.periods: a reversed range is told as such by check_contest
+        return parse_day(first_text, "the start day"), parse_day(last_text, "the end day")
+    if key in ("следующая неделя", "next_week"):
+        first, _ = period_days("week", now=now, settings=settings)
+        return first + timedelta(days=7), first + timedelta(days=13)
+    if key in ("следующий месяц", "next_month"):
+        _, last = period_days("month", now=now, settings=settings)
+        after = last + timedelta(days=1)
+        end = (after + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+        return after, end
+    return period_days(key, now=now, settings=settings)
+
+
+def may_start(viewer: Viewer) -> bool:
+    return viewer.role in (Role.ADMIN, Role.HEAD)
+
+
+def allowed_departments(viewer: Viewer) -> Collection[int] | None:
+    return None if viewer.role is Role.ADMIN else viewer.departments
+
+
+def draft_of(
+    session: Session,
+    settings: KpiSettings,
+    rules: ContestRules,
+    viewer: Viewer,
+    words: Words,
+    *,
+    now: datetime,
+) -> ContestDraft:
+    """The checked contest the words and the asker's rights give; ContestError if none."""
+    if words.metric is None:
+        msg = "no metric"
+        raise ContestError(msg, "no_metric", allowed=CONTEST_METRICS)
+    if words.period is None:
+        msg = "no period"
+        raise ContestError(msg, "no_period")
+    first, last = days_of(words.period, now=now, settings=settings)
+    metric = words.metric
+    name = f"{metric_title(metric)}: {_span(first, last)}"
+    return check_contest(
+        session,
+        settings,
+        name=name,
+        metric=metric,
+        start=first,
+        end=last,
+        now=now,
+        kind=words.kind or "top",
+        target=words.target,
+        department_id=_department(session, viewer, words),
+        prize=words.prize or "",
+        team_mode=rules.team_mode,
+        max_days=rules.max_days,
+        allowed_departments=allowed_departments(viewer),
+    )
+
+
+def _department(session: Session, viewer: Viewer, words: Words) -> int | None:
+    if words.department is not None:
+        found = find_departments(session, words.department)
+        if len(found) == 1:
+            return found[0].id
+        msg = f"no single department {words.department!r}"
+        allowed = tuple(f"{d.id} {d.name}" for d in found) or tuple(
+            f"{d.id} {d.name}" for d in find_departments(session, "")
+        )
+        raise ContestError(msg, "department", value=words.department, allowed=allowed)
+    if viewer.role is Role.HEAD and viewer.roots:
+        return viewer.roots[0]
+    return None
+
+
+def _span(first: date, last: date) -> str:
+    return f"{first:%d.%m}–{last:%d.%m}"
+
+
+def start(session: Session, draft: ContestDraft, *, now: datetime, created_by: str) -> Contest:
+    contest = Contest(
+        name=draft.name,
+        metric=draft.metric,
+        kind=draft.kind,
+        start_day=draft.start,
+        end_day=draft.end,
+        target=None if draft.target is None else str(draft.target),
+        department_id=draft.department_id,
+        team_mode=draft.team_mode,
+        prize=draft.prize,
+        created_by=created_by,
+        created_at=now,
+    )
+    add_contest(session, contest)
+    return contest
+
+
+def summary(draft: ContestDraft, department: str) -> str:
+    lines = [
+        f"Вид: {kind_title(draft.kind)}",
+        f"Показатель: {metric_title(draft.metric)}",
+        f"Даты: {draft.start:%d.%m.%Y} – {draft.end:%d.%m.%Y}",
+        f"Кто участвует: {department}",
+    ]
+    if draft.target is not None:
+        lines.append(f"Цель: {draft.target}")
+    lines.append(f"Приз: {draft.prize or 'без приза'}")
+    return "\n".join(lines)

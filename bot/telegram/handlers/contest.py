@@ -1,0 +1,310 @@
+"""/contest: heads and admins start a contest in five steps, or in one line.
+
+Steps: kind, metric, period (inline buttons, versioned ``ContestCb``), then the prize (and a
+race's target) typed as one message or "Без приза", then confirm. The typed answer and the
+draft wait in the FSM state of the one who asks; every press is checked again, and nothing is
+stored before "Запустить". ``/contest calls неделя приз: ужин`` does it in one line.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+from enum import StrEnum
+from typing import Any
+
+from aiogram import Router
+from aiogram.enums import ParseMode
+from aiogram.filters import Command, CommandObject
+from aiogram.filters.callback_data import CallbackData
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+from sqlmodel import Session
+
+from bot.access import Viewer
+from bot.contests import Words, draft_of, may_start, read_words, start, summary
+from bot.game_texts import (
+    CANCEL,
+    CANCELLED,
+    CONFIRM,
+    NO_PRIZE,
+    ONLY_HEADS,
+    SPANS,
+    STARTED,
+    STEP_CONFIRM,
+    STEP_KIND,
+    STEP_METRIC,
+    STEP_PERIOD,
+    STEP_PRIZE,
+    STEP_PRIZE_TARGET,
+    error_text,
+    kind_title,
+    metric_title,
+)
+from bot.telegram.deps import TelegramDeps
+from bot.telegram.filters import KnownViewer
+from bot.telegram.present import reply
+from kpi.contest_input import ContestDraft, ContestError
+from kpi.contests import CONTEST_METRICS, KINDS
+from store.models import Department
+
+
+class Step(StrEnum):
+    KIND = "k"
+    METRIC = "m"
+    PERIOD = "p"
+    NO_PRIZE = "n"
+    GO = "g"
+    CANCEL = "x"
+
+
+class Kind(StrEnum):
+    TOP = "top"
+    TARGET = "target"
+    TEAMS = "teams"
+
+
+class Metric(StrEnum):
+    CALLS = "calls"
+    SUCCESSFUL_CALLS = "successful_calls"
+    TALK_MINUTES = "talk_minutes"
+    MEETINGS = "meetings"
+    EMAILS = "emails"
+    NEW_DEALS = "new_deals"
+    DEALS_WON = "deals_won"
+    REVENUE = "revenue"
+    POINTS = "points"
+    NONE = "-"
+
+
+class Span(StrEnum):
+    WEEK = "week"
+    NEXT_WEEK = "next_week"
+    MONTH = "month"
+    NEXT_MONTH = "next_month"
+    NONE = "-"
+
+
+class ContestCb(CallbackData, prefix="c1"):
+    """A step of the flow with what was chosen so far (at most 64 bytes)."""
+
+    step: Step
+    kind: Kind = Kind.TOP
+    metric: Metric = Metric.NONE
+    span: Span = Span.NONE
+
+
+class ContestForm(StatesGroup):
+    prize = State()
+    confirm = State()
+
+
+def _keyboard(buttons: list[tuple[str, ContestCb]], per_row: int) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for label, data in buttons:
+        builder.button(text=label, callback_data=data)
+    builder.adjust(per_row)
+    return builder.as_markup()
+
+
+def kinds_keyboard() -> InlineKeyboardMarkup:
+    return _keyboard([(kind_title(k), ContestCb(step=Step.KIND, kind=Kind(k))) for k in KINDS], 1)
+
+
+async def cmd_contest(
+    message: Message,
+    *,
+    command: CommandObject,
+    state: FSMContext,
+    deps: TelegramDeps,
+    session: Session,
+    viewer: Viewer,
+) -> None:
+    await state.clear()
+    if not may_start(viewer):
+        await reply(message, html.escape(ONLY_HEADS))
+        return
+    words = read_words(command.args or "")
+    if words.empty:
+        await reply(message, html.escape(STEP_KIND), reply_markup=kinds_keyboard())
+        return
+    # one line: checked and stored at once, or refused naming what is allowed
+    text = await asyncio.to_thread(
+        _start, deps, session, viewer, words, f"telegram:{viewer.user_id}"
+    )
+    await reply(message, text)
+
+
+def _start(deps: TelegramDeps, session: Session, viewer: Viewer, words: Words, who: str) -> str:
+    now = deps.clock()
+    try:
+        draft = draft_of(session, deps.kpi, deps.contests, viewer, words, now=now)
+    except ContestError as exc:
+        return html.escape(error_text(exc))
+    contest = start(session, draft, now=now, created_by=who)
+    return html.escape(STARTED.format(id=contest.id, name=contest.name))
+
+
+def _draft(
+    deps: TelegramDeps, session: Session, viewer: Viewer, words: Words
+) -> ContestDraft | str:
+    try:
+        return draft_of(session, deps.kpi, deps.contests, viewer, words, now=deps.clock())
+    except ContestError as exc:
+        return html.escape(error_text(exc))
+
+
+async def on_step(
+    callback: CallbackQuery,
+    *,
+    callback_data: ContestCb,
+    state: FSMContext,
+    deps: TelegramDeps,
+    session: Session,
+    viewer: Viewer,
+) -> None:
+    message = callback.message
+    if not may_start(viewer) or not isinstance(message, Message):
+        await callback.answer(ONLY_HEADS, show_alert=True)
+        return
+    await callback.answer()
+    data = callback_data
+    kind, metric = data.kind.value, data.metric.value
+    if data.step is Step.KIND:
+        buttons = [
+            (metric_title(m), ContestCb(step=Step.METRIC, kind=data.kind, metric=Metric(m)))
+            for m in CONTEST_METRICS
+        ]
+        await _edit(message, STEP_METRIC.format(kind=kind_title(kind)), _keyboard(buttons, 3))
+    elif data.step is Step.METRIC:
+        buttons = [
+            (label, ContestCb(step=Step.PERIOD, kind=data.kind, metric=data.metric, span=Span(s)))
+            for s, label in SPANS.items()
+        ]
+        text = STEP_PERIOD.format(kind=kind_title(kind), metric=metric_title(metric))
+        await _edit(message, text, _keyboard(buttons, 2))
+    elif data.step is Step.PERIOD:
+        await state.set_state(ContestForm.prize)
+        await state.update_data(kind=kind, metric=metric, span=data.span.value)
+        template = STEP_PRIZE_TARGET if kind == "target" else STEP_PRIZE
+        text = template.format(
+            kind=kind_title(kind), metric=metric_title(metric), period=SPANS[data.span.value]
+        )
+        markup = None
+        if kind != "target":
+            markup = _keyboard([(NO_PRIZE, ContestCb(step=Step.NO_PRIZE, kind=data.kind))], 1)
+        await _edit(message, text, markup)
+    elif data.step is Step.NO_PRIZE:
+        await _confirm(message, state, deps, session, viewer, prize="")
+    elif data.step is Step.GO:
+        await _go(message, state, deps, session, viewer)
+    else:
+        await state.clear()
+        await _edit(message, CANCELLED, None)
+
+
+async def on_prize(
+    message: Message, *, state: FSMContext, deps: TelegramDeps, session: Session, viewer: Viewer
+) -> None:
+    if not may_start(viewer):
+        await reply(message, html.escape(ONLY_HEADS))
+        return
+    await _confirm(message, state, deps, session, viewer, prize=message.text or "", typed=True)
+
+
+def _words(stored: dict[str, Any], prize: str) -> Words:
+    target = None
+    if stored.get("kind") == "target":
+        first, _, rest = prize.strip().partition(" ")
+        target, prize = first, rest
+    return Words(
+        kind=stored.get("kind"),
+        metric=stored.get("metric"),
+        period=stored.get("span"),
+        target=target,
+        prize=prize.strip() or None,
+    )
+
+
+async def _confirm(
+    message: Message,
+    state: FSMContext,
+    deps: TelegramDeps,
+    session: Session,
+    viewer: Viewer,
+    *,
+    prize: str,
+    typed: bool = False,
+) -> None:
+    stored = await state.get_data()
+    if not stored:
+        await _say(message, CANCELLED, None, typed=typed)
+        return
+    words = _words(stored, prize)
+    draft = await asyncio.to_thread(_draft, deps, session, viewer, words)
+    if isinstance(draft, str):
+        await state.clear()
+        await _say(message, draft, None, typed=typed, escaped=True)
+        return
+    await state.set_state(ContestForm.confirm)
+    await state.update_data(target=words.target, prize=words.prize)
+    who = "весь отдел продаж"
+    if draft.department_id is not None:
+        dept = session.get(Department, draft.department_id)
+        who = dept.name if dept is not None else who
+    markup = _keyboard(
+        [(CONFIRM, ContestCb(step=Step.GO)), (CANCEL, ContestCb(step=Step.CANCEL))], 2
+    )
+    await _say(message, STEP_CONFIRM.format(summary=summary(draft, who)), markup, typed=typed)
+
+
+async def _go(
+    message: Message, state: FSMContext, deps: TelegramDeps, session: Session, viewer: Viewer
+) -> None:
+    stored = await state.get_data()
+    await state.clear()
+    if not stored:
+        await _edit(message, CANCELLED, None)
+        return
+    words = Words(
+        kind=stored.get("kind"),
+        metric=stored.get("metric"),
+        period=stored.get("span"),
+        target=stored.get("target"),
+        prize=stored.get("prize"),
+    )
+    text = await asyncio.to_thread(
+        _start, deps, session, viewer, words, f"telegram:{viewer.user_id}"
+    )
+    await message.edit_text(text, parse_mode=ParseMode.HTML, reply_markup=None)
+
+
+async def _edit(message: Message, text: str, markup: InlineKeyboardMarkup | None) -> None:
+    await message.edit_text(html.escape(text), parse_mode=ParseMode.HTML, reply_markup=markup)
+
+
+async def _say(
+    message: Message,
+    text: str,
+    markup: InlineKeyboardMarkup | None,
+    *,
+    typed: bool,
+    escaped: bool = False,
+) -> None:
+    shown = text if escaped else html.escape(text)
+    if typed:
+        await reply(message, shown, reply_markup=markup)
+    else:
+        await message.edit_text(shown, parse_mode=ParseMode.HTML, reply_markup=markup)
+
+
+def make_router() -> Router:
+    router = Router(name=__name__)
+    router.message.filter(KnownViewer())
+    router.callback_query.filter(KnownViewer())
+    router.message.register(cmd_contest, Command("contest"))
+    router.message.register(on_prize, ContestForm.prize)
+    router.callback_query.register(on_step, ContestCb.filter())
+    return router
