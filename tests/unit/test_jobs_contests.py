@@ -63,41 +63,41 @@ async def run(
     await run_job("contests", deps, now=moment, scheduled=scheduled)
 
 
-async def test_start_leader_result_each_once_and_only_where_allowed(sqlite_engine: Engine) -> None:
-    seed(sqlite_engine)
-    start_contest(sqlite_engine)
+async def test_start_leader_result_each_once_and_only_where_allowed(store_engine: Engine) -> None:
+    seed(store_engine)
+    start_contest(store_engine)
     sender = FakeSender()
-    await run(sqlite_engine, at(MSK, 2026, 3, 2, 9, 30), sender)
-    await run(sqlite_engine, at(MSK, 2026, 3, 2, 9, 45), sender)
+    await run(store_engine, at(MSK, 2026, 3, 2, 9, 30), sender)
+    await run(store_engine, at(MSK, 2026, 3, 2, 9, 45), sender)
     starts = texts(sender, TG_A.key)
     assert len(starts) == 1 and "Стартовал конкурс" in starts[0] and "Ужин" in starts[0]
     assert sender.to(OUTSIDE.key) == []  # department 3's chat sees no company contest
 
     # Anna (10) leads from the start (seed's call, then the name): no "new leader" post.
     # Vera (12) overtakes at 10:00, within the hour of the start post: not yet...
-    calls(sqlite_engine, 12, 9, at(MSK, 2026, 3, 2, 10), 100)
-    await run(sqlite_engine, at(MSK, 2026, 3, 2, 10, 15), sender)
+    calls(store_engine, 12, 9, at(MSK, 2026, 3, 2, 10), 100)
+    await run(store_engine, at(MSK, 2026, 3, 2, 10, 15), sender)
     assert len(texts(sender, TG_A.key)) == 1
     # ...after it, once.
-    await run(sqlite_engine, at(MSK, 2026, 3, 2, 10, 35), sender)
-    await run(sqlite_engine, at(MSK, 2026, 3, 2, 10, 50), sender)
+    await run(store_engine, at(MSK, 2026, 3, 2, 10, 35), sender)
+    await run(store_engine, at(MSK, 2026, 3, 2, 10, 50), sender)
     leader = texts(sender, TG_A.key)[1:]
     assert len(leader) == 1 and "Новый лидер" in leader[0] and "1. <b>Vera" in leader[0]
     # Anna takes it back at 10:40: not within the hour of the last post, then once.
-    calls(sqlite_engine, 10, 15, at(MSK, 2026, 3, 2, 10, 40), 200)
-    await run(sqlite_engine, at(MSK, 2026, 3, 2, 11, 5), sender)
+    calls(store_engine, 10, 15, at(MSK, 2026, 3, 2, 10, 40), 200)
+    await run(store_engine, at(MSK, 2026, 3, 2, 11, 5), sender)
     assert len(texts(sender, TG_A.key)) == 2
-    await run(sqlite_engine, at(MSK, 2026, 3, 2, 11, 40), sender)
-    await run(sqlite_engine, at(MSK, 2026, 3, 2, 11, 55), sender)
+    await run(store_engine, at(MSK, 2026, 3, 2, 11, 40), sender)
+    await run(store_engine, at(MSK, 2026, 3, 2, 11, 55), sender)
     later = texts(sender, TG_A.key)[2:]
     assert len(later) == 1 and "1. <b>Anna" in later[0]
 
     # The result: not on the last day, not before the morning post, then once.
-    await run(sqlite_engine, at(MSK, 2026, 3, 6, 17), sender)
-    await run(sqlite_engine, at(MSK, 2026, 3, 9, 8, 30), sender, scheduled=False)
+    await run(store_engine, at(MSK, 2026, 3, 6, 17), sender)
+    await run(store_engine, at(MSK, 2026, 3, 9, 8, 30), sender, scheduled=False)
     assert [s for s in sender.sent if s.kind == "post"] == []
-    await run(sqlite_engine, at(MSK, 2026, 3, 9, 9, 15), sender)
-    await run(sqlite_engine, at(MSK, 2026, 3, 9, 9, 30), sender)
+    await run(store_engine, at(MSK, 2026, 3, 9, 9, 15), sender)
+    await run(store_engine, at(MSK, 2026, 3, 9, 9, 30), sender)
     results = [s for s in sender.sent if s.kind == "post"]
     assert [s.to for s in results] == [TG_A.key]
     caption = results[0].payload.caption_html
@@ -105,33 +105,33 @@ async def test_start_leader_result_each_once_and_only_where_allowed(sqlite_engin
     assert sender.to(OUTSIDE.key) == []
 
 
-async def test_a_department_contest_reaches_that_department_chat(sqlite_engine: Engine) -> None:
-    seed(sqlite_engine)
-    start_contest(sqlite_engine, department_id=2)
+async def test_a_department_contest_reaches_that_department_chat(store_engine: Engine) -> None:
+    seed(store_engine)
+    start_contest(store_engine, department_id=2)
     sender = FakeSender()
     clock = Clock(at(MSK, 2026, 3, 2, 9, 30))
-    stamp(sqlite_engine, clock.now)
+    stamp(store_engine, clock.now)
     dept2 = Recipient("telegram", "-1002")
     chats = (TeamChat(dept2, department_id=2), TeamChat(OUTSIDE, department_id=3))
-    deps = make_deps(sqlite_engine, clock, chats=chats, sender=sender)
+    deps = make_deps(store_engine, clock, chats=chats, sender=sender)
     await run_job("contests", deps, now=clock.now, scheduled=True)
     assert len(texts(sender, dept2.key)) == 1
     assert sender.to(OUTSIDE.key) == []
 
 
 async def test_nudges_go_at_pace_times_only_and_never_in_quiet_hours(
-    sqlite_engine: Engine,
+    store_engine: Engine,
 ) -> None:
-    seed(sqlite_engine)
-    start_contest(sqlite_engine)
-    calls(sqlite_engine, 12, 4, at(MSK, 2026, 3, 3, 10), 300)
-    calls(sqlite_engine, 11, 3, at(MSK, 2026, 3, 3, 10), 400)
-    calls(sqlite_engine, 10, 1, at(MSK, 2026, 3, 3, 10), 500)
+    seed(store_engine)
+    start_contest(store_engine)
+    calls(store_engine, 12, 4, at(MSK, 2026, 3, 3, 10), 300)
+    calls(store_engine, 11, 3, at(MSK, 2026, 3, 3, 10), 400)
+    calls(store_engine, 10, 1, at(MSK, 2026, 3, 3, 10), 500)
     sender = FakeSender()
-    await run(sqlite_engine, at(MSK, 2026, 3, 3, 12, 30), sender)  # not a pace time
+    await run(store_engine, at(MSK, 2026, 3, 3, 12, 30), sender)  # not a pace time
     assert texts(sender, PEOPLE_10) == []
-    await run(sqlite_engine, at(MSK, 2026, 3, 3, 13, 5), sender)  # the 13:00 check
-    await run(sqlite_engine, at(MSK, 2026, 3, 3, 13, 15), sender)
+    await run(store_engine, at(MSK, 2026, 3, 3, 13, 5), sender)  # the 13:00 check
+    await run(store_engine, at(MSK, 2026, 3, 3, 13, 15), sender)
     nudges = texts(sender, PEOPLE_10)
     # Anna has 2 calls (one in the seed), Boris and Vera 4 each (Boris first by name):
     # 3 more and she passes Vera, the one right above her
@@ -141,20 +141,20 @@ async def test_nudges_go_at_pace_times_only_and_never_in_quiet_hours(
     # Boris leads, Vera is nudged too (ties: 1 more passes him); Boris is not nudged
     assert len(texts(sender, "telegram:1011")) == 0
     # 21:05 is in quiet hours: even asked for, no nudge goes out
-    await run(sqlite_engine, at(MSK, 2026, 3, 3, 21, 5), sender, scheduled=False)
+    await run(store_engine, at(MSK, 2026, 3, 3, 21, 5), sender, scheduled=False)
     assert len(texts(sender, PEOPLE_10)) == 1
 
 
-def test_the_result_carries_a_podium_image(sqlite_engine: Engine) -> None:
+def test_the_result_carries_a_podium_image(store_engine: Engine) -> None:
     from kpi.contests import standings
     from reports.game_posts import result_post
     from reports.text import Fmt
     from tests.kpi_data import make_settings
 
-    seed(sqlite_engine)
-    contest_id = start_contest(sqlite_engine)
+    seed(store_engine)
+    contest_id = start_contest(store_engine)
     now = at(MSK, 2026, 3, 9, 10)
-    with Session(sqlite_engine) as session:
+    with Session(store_engine) as session:
         contest = session.get(Contest, contest_id)
         assert contest is not None
         st = standings(session, contest, make_settings(), now=now)
@@ -164,17 +164,17 @@ def test_the_result_carries_a_podium_image(sqlite_engine: Engine) -> None:
     assert post.key == f"contest:{contest_id}:result" and st.status == "finished"
 
 
-def test_the_morning_post_carries_the_standings_a_chat_may_see(sqlite_engine: Engine) -> None:
+def test_the_morning_post_carries_the_standings_a_chat_may_see(store_engine: Engine) -> None:
     from kpi.scope import company_scope, department_scope
     from reports.morning import morning_post
     from tests.kpi_data import make_settings
 
-    seed(sqlite_engine)
-    start_contest(sqlite_engine)
-    calls(sqlite_engine, 12, 3, at(MSK, 2026, 3, 3, 10), 600)
+    seed(store_engine)
+    start_contest(store_engine)
+    calls(store_engine, 12, 3, at(MSK, 2026, 3, 3, 10), 600)
     settings = make_settings()
     now = at(MSK, 2026, 3, 4, 9)  # Wednesday: the daily morning post
-    with Session(sqlite_engine) as session:
+    with Session(store_engine) as session:
         company = morning_post(session, settings, company_scope(session, settings), now=now,
                                render=False)  # fmt: skip
         moscow = morning_post(session, settings, department_scope(session, settings, 2),

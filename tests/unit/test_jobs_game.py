@@ -54,38 +54,38 @@ def texts(sender: FakeSender, key: str) -> list[str]:
     return [s.payload[0] for s in sender.sent if s.to == key and s.kind == "text"]
 
 
-async def test_a_record_and_a_broken_streak_are_announced_once(sqlite_engine: Engine) -> None:
-    store(sqlite_engine)
+async def test_a_record_and_a_broken_streak_are_announced_once(store_engine: Engine) -> None:
+    store(store_engine)
     sender = FakeSender()
-    await run(sqlite_engine, "streaks", at(MSK, 2026, 3, 11, 9, 15), sender)
-    await run(sqlite_engine, "streaks", at(MSK, 2026, 3, 11, 10, 15), sender)
+    await run(store_engine, "streaks", at(MSK, 2026, 3, 11, 9, 15), sender)
+    await run(store_engine, "streaks", at(MSK, 2026, 3, 11, 10, 15), sender)
     (record,) = texts(sender, TG_A.key)
     assert "Личный рекорд" in record and "Anna Orlova" in record and "7\xa0дней" in record
-    with Session(sqlite_engine) as session:
+    with Session(store_engine) as session:
         kept = session.execute(select(StreakRecord)).scalars().all()
     assert [(r.employee_id, r.metric, r.best) for r in kept] == [(10, "calls", 7)]
     # Wednesday the 11th went by without a call: the seven-day streak is broken, once
-    await run(sqlite_engine, "streaks", at(MSK, 2026, 3, 12, 9, 15), sender)
-    await run(sqlite_engine, "streaks", at(MSK, 2026, 3, 12, 11, 0), sender)
+    await run(store_engine, "streaks", at(MSK, 2026, 3, 12, 9, 15), sender)
+    await run(store_engine, "streaks", at(MSK, 2026, 3, 12, 11, 0), sender)
     broken = texts(sender, TG_A.key)[1:]
     assert len(broken) == 1 and "Серия прервалась" in broken[0] and "7\xa0дней" in broken[0]
     assert sender.to(OUTSIDE.key) == []
 
 
-async def test_a_short_break_is_no_news(sqlite_engine: Engine) -> None:
-    store(sqlite_engine)
+async def test_a_short_break_is_no_news(store_engine: Engine) -> None:
+    store(store_engine)
     sender = FakeSender()
-    await run(sqlite_engine, "streaks", at(MSK, 2026, 3, 12, 9, 15), sender, broken_streak_days=8)
+    await run(store_engine, "streaks", at(MSK, 2026, 3, 12, 9, 15), sender, broken_streak_days=8)
     assert [t for t in texts(sender, TG_A.key) if "прервалась" in t] == []
 
 
-async def test_a_badge_is_stored_and_announced_once_with_its_card(sqlite_engine: Engine) -> None:
-    store(sqlite_engine, per_day=3)
+async def test_a_badge_is_stored_and_announced_once_with_its_card(store_engine: Engine) -> None:
+    store(store_engine, per_day=3)
     sender = FakeSender()
     moment = at(MSK, 2026, 3, 10, 15, 10)
-    await run(sqlite_engine, "badges", moment, sender, badges=("calls_day",), calls_per_day=3)
-    await run(sqlite_engine, "badges", moment, sender, badges=("calls_day",), calls_per_day=3)
-    with Session(sqlite_engine) as session:
+    await run(store_engine, "badges", moment, sender, badges=("calls_day",), calls_per_day=3)
+    await run(store_engine, "badges", moment, sender, badges=("calls_day",), calls_per_day=3)
+    with Session(store_engine) as session:
         awards = session.execute(select(BadgeAward)).scalars().all()
     # today (the 10th) and the last finished working day (the 9th), each once
     assert sorted(a.period for a in awards) == ["2026-03-09", "2026-03-10"]

@@ -3,6 +3,7 @@ the revenue contest against the revenue report, and refusals that store nothing.
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
@@ -231,3 +232,41 @@ def test_running_contests_for_a_scope_come_with_standings(world: World) -> None:
         session.commit()
     assert names == ["t"] and other == []
     assert {r.id for r in mine[0].rows} <= members and status == "running"
+
+
+def test_the_cli_prints_design_md_json(
+    world: World, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    engine, _, _, _ = world
+    config = str(_config(tmp_path, engine))
+    start = ["contest", "start", "--config", config, "--name", "Декабрь", "--metric", "revenue"]
+    start += ["--start", "2099-12-01", "--end", "2099-12-31", "--prize", "Ужин"]
+    assert main(start) == 0
+    contest_id = int(capsys.readouterr().out.strip().splitlines()[-1])
+    assert main(["contest", "list", "--config", config, "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert listed == {
+        "contests": [
+            {
+                "id": contest_id,
+                "name": "Декабрь",
+                "metric": "revenue",
+                "kind": "top",
+                "start": "2099-12-01",
+                "end": "2099-12-31",
+                "target": None,
+                "status": "scheduled",
+            }
+        ]
+    }
+    assert main(["contest", "show", str(contest_id), "--config", config, "--json"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert shown["contest"]["id"] == contest_id and shown["contest"]["metric"] == "revenue"
+    assert shown["rows"] and set(shown["rows"][0]) >= {"rank", "employee_id", "value"}
+    assert [r["rank"] for r in shown["rows"]] == list(range(1, len(shown["rows"]) + 1))
+    assert all(r["value"] == "0.00" for r in shown["rows"])  # money as a decimal string
+    assert main(["contest", "stop", str(contest_id), "--config", config, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["status"] == "stopped"
+    with Session(engine) as session:  # type: ignore[arg-type]
+        session.execute(Contest.__table__.delete())  # type: ignore[attr-defined]
+        session.commit()
