@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 
     from kpi.abc import AbcReport
     from kpi.calls import CallsReport
+    from kpi.channels import ChannelsReport
     from kpi.conversion import ConversionReport
     from kpi.coverage import CoverageReport
     from kpi.funnel import FunnelReport
@@ -136,6 +137,10 @@ def render_tasks(report: TasksReport) -> bytes:
 
 def render_streaks(report: StreaksReport) -> bytes:
     return _render(streaks_figure, report)
+
+
+def render_channels(report: ChannelsReport) -> bytes:
+    return _render(channels_figure, report)
 
 
 def render_podium(

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from kpi.abc import ABC, XYZ, AbcReport, AbcRow, AbcTotal, MatrixCell
 from kpi.calls import CallsReport, CallsRow, DayCalls
+from kpi.channels import ChannelRow, ChannelsReport
 from kpi.common import ReportMeta
 from kpi.conversion import ConversionReport, EmployeeRow, SourceRow, TypeRow
 from kpi.coverage import CoverageReport, CoverageRow, UncoveredClient
@@ -423,6 +424,43 @@ def streaks(employees: int = 8, seed: int = 12) -> StreaksReport:
     return StreaksReport(m, tuple(rows), total, NOW.date() - timedelta(days=1))
 
 
+def channels(sources: int = 6, seed: int = 13) -> ChannelsReport:
+    rnd = random.Random(seed)
+    names = ("Звонок", "Веб-сайт", "Реклама Яндекс", "Рекомендация", "Выставка", "Email-рассылка")
+    rows = []
+    for n in range(sources):
+        leads, won = rnd.randint(5, 120), rnd.randint(0, 20)
+        revenue = _money(rnd, 0, 90000) * won
+        cost = _money(rnd, 500, 3000) if n % 3 != 2 else None
+        rows.append(
+            ChannelRow(
+                f"SRC{n}",
+                names[n % len(names)] + ("" if n < len(names) else f" {n}"),
+                leads,
+                won,
+                revenue,
+                cost,
+                None if cost is None else (cost / leads).quantize(Decimal("0.01")),
+                None if cost is None or not won else (cost / won).quantize(Decimal("0.01")),
+                None if cost is None else (revenue / cost).quantize(Decimal("0.01")),
+            )
+        )
+    rows.sort(key=lambda r: -r.leads)
+    costs = [r.cost for r in rows if r.cost is not None]
+    total = ChannelRow(
+        None,
+        "Итого",
+        sum(r.leads for r in rows),
+        sum(r.deals_won for r in rows),
+        sum((r.revenue for r in rows), Decimal(0)),
+        sum(costs, Decimal(0)) if costs else None,
+        None,
+        None,
+        None,
+    )
+    return ChannelsReport(meta("channels", 0), tuple(rows), total, total)
+
+
 def abc(seed: int = 11) -> AbcReport:
     rnd = random.Random(seed)
     weight = {"A": 12, "B": 3, "C": 1}  # A holds most of the revenue, as ABC means
@@ -484,6 +522,7 @@ def sample(name: str) -> object:
         "abc": abc,
         "tasks": tasks,
         "streaks": streaks,
+        "channels": channels,
     }
     return reports[name]()
 
@@ -503,6 +542,7 @@ def empty(name: str) -> object:
         "abc": _empty_abc(),
         "tasks": tasks(0),
         "streaks": streaks(0),
+        "channels": channels(0),
     }
     return reports[name]
 

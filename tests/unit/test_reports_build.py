@@ -34,6 +34,16 @@ HEAD = {"report", "scope", "period", "previous", "data_as_of", "rows", "total"}
 # DESIGN.md "Machine-readable output": the figures each report's rows must carry.
 ROW_KEYS: dict[str, set[str]] = {
     "streaks": {"employee_id", "metric", "current", "best"},
+    "channels": {
+        "source_id",
+        "source",
+        "leads",
+        "deals_won",
+        "revenue",
+        "cost",
+        "cost_per_lead",
+        "cost_per_won",
+    },
     "calls": {
         "employee_id",
         "calls",
@@ -146,6 +156,7 @@ def test_names_are_design_md_reports() -> None:
         "abc",
         "tasks",
         "streaks",
+        "channels",
     )
 
 

@@ -175,6 +175,13 @@ def _conversion() -> Any:
     return replace(_people(report, 200), by_source=sources)
 
 
+def _channels() -> Any:
+    report = fx.channels(200)
+    return replace(
+        report, rows=tuple(replace(r, source=f"{r.source} {LONG}") for r in report.rows)
+    )
+
+
 def _lost() -> Any:
     report = fx.lost(200)
     return replace(report, reasons=tuple(replace(r, reason=LONG) for r in report.reasons))
@@ -209,6 +216,7 @@ def huge(name: str) -> Any:
         "abc": _abc,
         "funnel": _funnel,
         "streaks": lambda: _people(fx.streaks(100), 200),
+        "channels": _channels,
     }
     return makers[name]()
 
