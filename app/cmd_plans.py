@@ -18,7 +18,7 @@ from app.cmd_sync import open_store
 from app.config import load_config
 from app.settings import kpi_settings
 from app.setup_plans_xlsx import PlanSheetError, export, read_changes
-from store.plan_models import record_plans
+from store.plan_models import record_costs, record_plans
 
 
 def run(args: argparse.Namespace) -> int:
@@ -28,7 +28,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         with Session(engine) as session:
             if args.action == "export":
-                count = export(session, settings, args.file)
+                count = export(session, settings, args.file, datetime.now(tz=settings.tz))
                 print(f"Wrote {args.file}: {count} targets (sheets day, week, month, ...).")
                 return 0
             try:
@@ -42,14 +42,19 @@ def run(args: argparse.Namespace) -> int:
                     print(f"  {problem}", file=sys.stderr)
                 return 1
             who = f"xlsx {args.file.name} ({getpass.getuser()})"
-            record_plans(session, changes, set_by=who, at=datetime.now(tz=UTC))
+            at = datetime.now(tz=UTC)
+            record_plans(session, changes.plans, set_by=who, at=at)
+            record_costs(session, changes.costs, set_by=who, at=at)
             session.commit()
     finally:
         engine.dispose()
-    print(f"{args.file}: {len(changes)} targets changed.")
-    for change in changes:
+    print(f"{args.file}: {len(changes.plans)} targets and {len(changes.costs)} costs changed.")
+    for change in changes.plans:
         shown = "removed" if change.value is None else f"{change.value:f}"
         print(
             f"  {change.target_kind} {change.target_id} {change.length} {change.metric}: {shown}"
         )
+    for cost in changes.costs:
+        shown = "removed" if cost.amount is None else f"{cost.amount:f}"
+        print(f"  channel {cost.source_id} {cost.month}: {shown}")
     return 0

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -21,12 +22,13 @@ from openpyxl.utils import get_column_letter
 from sqlalchemy import select
 from sqlmodel import Session, col
 
+from app.setup_costs_xlsx import SHEET, export_costs, read_cost_sheet
 from kpi.plan import PLAN_LENGTHS
 from kpi.plans_store import effective_plans
 from kpi.scope import sales_employees
 from kpi.settings import METRICS, KpiSettings, PlanBook
 from store.models import Department, User
-from store.plan_models import PlanChange, current_plans
+from store.plan_models import CostChange, PlanChange, current_plans
 
 LENGTHS = ("day", "week", "month", "quarter", "year")  # sheet order
 HEAD = ("kind", "id", "name")
@@ -59,7 +61,7 @@ def _cell(value: Decimal) -> int | float:
     return int(value) if value == value.to_integral_value() else float(value)
 
 
-def export(session: Session, settings: KpiSettings, path: Path) -> int:
+def export(session: Session, settings: KpiSettings, path: Path, now: datetime) -> int:
     """Write the workbook; the number of targets written."""
     book = effective_plans(session, settings.plans)
     rows = targets(session, settings)
@@ -78,6 +80,7 @@ def export(session: Session, settings: KpiSettings, path: Path) -> int:
             sheet.append([target.kind, target.id, target.name, *values])
         sheet.column_dimensions["C"].width = 32
         sheet.freeze_panes = "D2"
+    written += export_costs(session, settings, workbook, now)
     workbook.save(path)
     return written
 
@@ -90,7 +93,13 @@ class PlanSheetError(Exception):
         self.problems = list(problems)
 
 
-def read_changes(session: Session, settings: KpiSettings, path: Path) -> list[PlanChange]:
+@dataclass(frozen=True)
+class Changes:
+    plans: list[PlanChange]
+    costs: list[CostChange]
+
+
+def read_changes(session: Session, settings: KpiSettings, path: Path) -> Changes:
     """Every change the workbook asks for, after checking every cell; PlanSheetError if any
     cell is bad (then nothing is to change)."""
     workbook = load_workbook(path, read_only=True, data_only=True)
@@ -104,9 +113,15 @@ def read_changes(session: Session, settings: KpiSettings, path: Path) -> list[Pl
     }
     problems: list[str] = []
     changes: list[PlanChange] = []
+    costs: list[CostChange] = []
     for sheet in workbook.worksheets:
+        if sheet.title == SHEET:
+            rows = list(sheet.iter_rows(values_only=True))
+            costs = read_cost_sheet(session, settings, rows, problems)
+            continue
         if sheet.title not in PLAN_LENGTHS:
-            problems.append(f"{sheet.title}: unknown sheet; sheets: {', '.join(LENGTHS)}")
+            known_sheets = ", ".join((*LENGTHS, SHEET))
+            problems.append(f"{sheet.title}: unknown sheet; sheets: {known_sheets}")
             continue
         rows = list(sheet.iter_rows(values_only=True))
         metrics = _header(sheet.title, rows[0] if rows else (), problems)
@@ -123,7 +138,7 @@ def read_changes(session: Session, settings: KpiSettings, path: Path) -> list[Pl
     workbook.close()
     if problems:
         raise PlanSheetError(problems)
-    return [c for c in changes if _differs(c, book, stored)]
+    return Changes([c for c in changes if _differs(c, book, stored)], costs)
 
 
 def _header(title: str, row: Sequence[Any], problems: list[str]) -> dict[int, str]:

@@ -114,3 +114,24 @@ def plan_history(
         .order_by(col(PlanEntry.id))
     )
     return list(session.execute(query).scalars())
+
+
+@dataclass(frozen=True)
+class CostChange:
+    source_id: str
+    month: str  # YYYY-MM
+    amount: Decimal | None  # None: the config's cost applies again
+
+
+def record_costs(
+    session: Session, changes: Iterable[CostChange], *, set_by: str, at: datetime
+) -> int:
+    """Add one row per change (the caller commits)."""
+    rows = [
+        ChannelCost(
+            source_id=c.source_id, month=c.month, amount=c.amount, set_by=set_by[:64], set_at=at
+        )
+        for c in changes
+    ]
+    session.add_all(rows)
+    return len(rows)

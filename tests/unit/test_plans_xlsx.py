@@ -13,6 +13,7 @@ from sqlmodel import Session
 from app import cmd_plans
 from app.config import load_config
 from app.settings import kpi_settings
+from kpi.channels import effective_costs
 from kpi.plan import plan_targets
 from kpi.scope import sales_employees
 from store.db import make_engine
@@ -45,6 +46,8 @@ calls = 100
 revenue = 500000
 [plans.employee.11.month]
 calls = 80
+[channels.costs]
+"CALL" = {{ "2026-11" = 150000 }}
 """,
         encoding="utf-8",
     )
@@ -83,7 +86,7 @@ def test_export_then_import_unchanged_changes_nothing(config_path: Path, tmp_pat
     sheet_file = tmp_path / "plans.xlsx"
     assert _plans(config_path, "export", sheet_file) == 0
     book = load_workbook(sheet_file)
-    assert book.sheetnames == ["day", "week", "month", "quarter", "year"]
+    assert book.sheetnames == ["day", "week", "month", "quarter", "year", "channels"]
     month = book["month"]
     header = [c.value for c in month[1]]
     assert header[:4] == ["kind", "id", "name", "calls"]
@@ -166,3 +169,40 @@ def test_not_a_workbook_is_one_line(
     bad.write_text("not a zip", encoding="utf-8")
     assert _plans(config_path, "import", bad) == 1
     assert "not an Excel workbook" in capsys.readouterr().err
+
+
+def test_channel_costs_through_the_channels_sheet(
+    config_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sheet_file = tmp_path / "plans.xlsx"
+    _plans(config_path, "export", sheet_file)
+    book = load_workbook(sheet_file)
+    sheet = book["channels"]
+    header = [c.value for c in sheet[1]]
+    assert header[:3] == ["source_id", "source", "2026-11"]
+    rows = {r[0]: r for r in sheet.iter_rows(min_row=2, values_only=True)}
+    assert rows["CALL"][2] == 150000
+    sheet.append(["WEB", "Сайт", 90000])
+    book.save(sheet_file)
+    assert _plans(config_path, "import", sheet_file) == 0
+    assert "channel WEB 2026-11: 90000.00" in capsys.readouterr().out
+
+    engine = make_engine(load_config(config_path, environ={}).storage.url)
+    settings = kpi_settings(load_config(config_path, environ={}))
+    with Session(engine) as session:
+        assert effective_costs(session, settings.channel_costs) == {
+            "CALL": {"2026-11": Decimal(150000)},
+            "WEB": {"2026-11": Decimal(90000)},
+        }
+    book = load_workbook(sheet_file)
+    book["channels"]["C3"] = "-"  # WEB's cost removed again
+    book["channels"]["D1"] = "ноябрь"
+    book.save(sheet_file)
+    assert _plans(config_path, "import", sheet_file) == 1
+    assert "channels!D1: 'ноябрь' is not YYYY-MM" in capsys.readouterr().err
+    book["channels"]["D1"] = None
+    book.save(sheet_file)
+    assert _plans(config_path, "import", sheet_file) == 0
+    with Session(engine) as session:
+        assert "WEB" not in effective_costs(session, settings.channel_costs)
+    engine.dispose()
