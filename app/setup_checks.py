@@ -257,24 +257,23 @@ async def _team_chat(bot: Bot, bot_id: int, chat: TeamChat) -> Line:
 
 
 async def public_url_lines(config: Config) -> list[Line]:
-    web = getattr(config, "web", None)
-    url = str(getattr(web, "public_url", "") or "")
+    url = config.web.public_url or ""
     if not url:
         return []
     try:
         async with httpx.AsyncClient(timeout=10.0) as http:
             reply = await http.get(url.rstrip("/") + "/healthz")
     except httpx.HTTPError as exc:
-        return [
-            Line(
-                "fail",
-                f"public URL {url} unreachable ({type(exc).__name__})",
-                texts.PUBLIC_URL_FIX,
-            )
-        ]
-    if reply.status_code == 404:
-        return [Line("fail", f"public URL {url} answers 404 at /healthz", texts.PUBLIC_URL_FIX)]
-    return [ok(f"public URL {url} reachable (/healthz {reply.status_code})")]
+        what = f"public URL {url} unreachable ({type(exc).__name__})"
+        return [Line("fail", what, texts.PUBLIC_URL_FIX)]
+    status = reply.status_code
+    if status == 200:
+        return [ok(f"public URL {url} reachable (/healthz 200)")]
+    if status == 503:
+        what = f"public URL {url} reachable, but /healthz says the data is stale (503)"
+        return [Line("warn", what, texts.STALE_FIX)]
+    what = f"public URL {url} answers {status} at /healthz: not crm-pulse"
+    return [Line("fail", what, texts.PUBLIC_URL_FIX)]
 
 
 def schedule_lines(config: Config, now: datetime) -> list[Line]:

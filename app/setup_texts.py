@@ -97,6 +97,7 @@ def store_fix(url_kind: str) -> str:
 
 MIGRATE_FIX = "crm-pulse sync --config PATH migrates the store on start"
 BOT_NOT_REGISTERED_FIX = "crm-pulse run registers it on start; check again after that"
+STALE_FIX = "the last sync is too old: check crm-pulse run's log and [schedule] sync"
 PUBLIC_URL_FIX = "check [web] public_url, the reverse proxy and that crm-pulse run is running"
 
 INIT_NO_TTY = (

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from aiohttp import web
 
 from app import cmd_check
 from app.config import load_config
@@ -127,3 +128,38 @@ async def test_a_rejected_webhook_is_one_line_and_no_traceback(
     assert code == 1
     assert _status(lines, "the portal rejected the webhook") == "fail"
     assert not [line for line in lines if "Traceback" in line or "testcode" in line]
+
+
+async def test_the_public_url_is_checked_at_healthz(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    answers = {"status": 200}
+
+    async def healthz(request: web.Request) -> web.Response:
+        return web.json_response({"ok": True}, status=answers["status"])
+
+    app = web.Application()
+    app.router.add_get("/healthz", healthz)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    try:
+        async with world() as w:
+            path = _config(tmp_path, w, extra=f'[web]\npublic_url = "http://127.0.0.1:{port}"\n')
+            _, lines = await _check(path, capsys)
+            assert _status(lines, f"public URL http://127.0.0.1:{port} reachable") == "ok"
+            answers["status"] = 503
+            _, lines = await _check(path, capsys)
+            assert _status(lines, "/healthz says the data is stale") == "warn"
+            answers["status"] = 404
+            _, lines = await _check(path, capsys)
+            assert _status(lines, "answers 404 at /healthz") == "fail"
+    finally:
+        await runner.cleanup()
+    async with world() as w:
+        path = _config(tmp_path, w, extra=f'[web]\npublic_url = "http://127.0.0.1:{port}"\n')
+        code, lines = await _check(path, capsys)
+    assert _status(lines, "unreachable (ConnectError)") == "fail"
+    assert code == 1
