@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from app.config import ConfigError
+from store.errors import StoreError
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -51,6 +52,27 @@ def _contest_parser(sub: Any) -> None:
     contest.set_defaults(module="app.cmd_contest")
 
 
+def _link_parser(sub: Any) -> None:
+    """`crm-pulse link tv|dashboard|revoke|list` (DESIGN.md "Stable interfaces added")."""
+    link = sub.add_parser("link", help="make, revoke or list office TV and dashboard links")
+    actions = link.add_subparsers(dest="action", required=True, metavar="ACTION")
+    made = []
+    for kind, what in (("tv", "the office TV"), ("dashboard", "the web dashboard")):
+        make = actions.add_parser(kind, help=f"a link to {what}; prints the URL last")
+        make.add_argument("--department", metavar="ID|NAME", help="one department's tree")
+        make.add_argument("--employee", metavar="ID|NAME", help="one employee only")
+        make.add_argument(
+            "--days", type=int, metavar="N", help="expires after N days (TV: never, dashboard: 30)"
+        )
+        made.append(make)
+    revoke = actions.add_parser("revoke", help="revoke a link: it answers 404 from now on")
+    revoke.add_argument("url", metavar="URL")
+    listed = actions.add_parser("list", help="every link with its scope and state")
+    for action in (*made, revoke, listed):
+        _config_arg(action)
+    link.set_defaults(module="app.cmd_link")
+
+
 def build_parser() -> argparse.ArgumentParser:  # noqa: PLR0915  (one flat list of commands reads best)
     parser = argparse.ArgumentParser(
         prog="crm-pulse",
@@ -77,6 +99,12 @@ def build_parser() -> argparse.ArgumentParser:  # noqa: PLR0915  (one flat list 
     sync = sub.add_parser("sync", help="sync the portal into the store once, then exit")
     _config_arg(sync)
     sync.add_argument("--full", action="store_true", help="re-read the whole history window")
+    sync.add_argument(
+        "--wait",
+        type=float,
+        metavar="SECONDS",
+        help="when another sync of the store is running, wait this long for it (default 600)",
+    )
     sync.set_defaults(module="app.cmd_sync")
 
     report = sub.add_parser("report", help="one report to a folder, or as JSON on stdout")
@@ -110,9 +138,11 @@ def build_parser() -> argparse.ArgumentParser:  # noqa: PLR0915  (one flat list 
     demo.add_argument("--out", type=Path, default=Path("demo-out"))
     demo.add_argument("--seed", type=int, default=1)
     demo.add_argument("--scale", choices=["small", "medium", "large"], default="small")
+    demo.add_argument("--verbose", action="store_true", help="show the log (INFO) on stderr")
     demo.set_defaults(module="app.cmd_demo")
 
     _contest_parser(sub)
+    _link_parser(sub)
 
     init = sub.add_parser("init", help="write a working config from the portal itself")
     _config_arg(init)
@@ -146,6 +176,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"crm-pulse: configuration error:\n{exc}", file=sys.stderr)
         return 2
+    except StoreError as exc:
+        print(f"crm-pulse: {exc}", file=sys.stderr)
+        return exc.exit_code
     except BrokenPipeError:
         # Output piped into `head` and closed early: not an error of ours.
         sys.stderr.close()
@@ -153,3 +186,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("crm-pulse: interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:
+        # A database that stopped taking work midway (disk full, read-only, server gone):
+        # one line with the fix rather than a traceback; anything else stays a traceback.
+        reason = _store_reason(exc)
+        if reason is None:
+            raise
+        print(f"crm-pulse: the store refused: {reason}", file=sys.stderr)
+        return 1
+
+
+def _store_reason(exc: Exception) -> str | None:
+    if not type(exc).__module__.startswith("sqlalchemy"):
+        return None
+    from store.db import explain  # noqa: PLC0415  (SQLAlchemy is loaded already by now)
+
+    return explain(exc)

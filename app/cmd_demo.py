@@ -25,6 +25,7 @@ from sqlmodel import Session
 from app.cmd_emulator import TIMEZONE, make_portal
 from app.cmd_sync import open_store, print_report, sync_once
 from app.config import Config
+from app.logs import setup_logging
 from app.outputs import write_post, write_report
 from app.progress import Progress
 from app.settings import kpi_settings
@@ -118,4 +119,6 @@ async def demo(seed: int, scale: str, out: Path) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
+    if getattr(args, "verbose", False):
+        setup_logging("INFO")
     return asyncio.run(demo(args.seed, args.scale, args.out))

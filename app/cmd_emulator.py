@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import errno
+import socket
 import sys
 import time
 from dataclasses import replace
@@ -70,6 +72,11 @@ def run(args: argparse.Namespace) -> int:
     except UsageError as exc:
         print(f"crm-pulse emulator: {exc}", file=sys.stderr)
         return 2
+    # Before the portal is generated (a minute at --scale large), not after.
+    problem = port_problem(args.port)
+    if problem:
+        print(f"crm-pulse emulator: {problem}", file=sys.stderr)
+        return 2
     print(f"generating the {args.scale} portal (seed {args.seed})...", file=sys.stderr)
     started = time.monotonic()
     portal = make_portal(args.seed, args.scale)
@@ -91,5 +98,31 @@ def run(args: argparse.Namespace) -> int:
             low, high = emulator.events.delay
             print(f"events go to {emulator.events.url} after {low:g}-{high:g} s", flush=True)
 
-    serve(portal, port=args.port, settings=settings, on_ready=ready)
+    try:
+        serve(portal, port=args.port, settings=settings, on_ready=ready)
+    except OSError as exc:
+        # taken between our check and the bind, or refused for another reason
+        print(f"crm-pulse emulator: {port_problem(args.port, exc) or exc}", file=sys.stderr)
+        return 2
     return 0
+
+
+def port_problem(port: int, error: OSError | None = None) -> str | None:
+    """Why the emulator cannot listen on 127.0.0.1:``port``, in one line; None if it can."""
+    if not 0 <= port <= 65535:
+        return f"--port must be between 1 and 65535 (0: any free port), not {port}"
+    if error is None:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            # as the server will bind it: a port left in TIME_WAIT is free to take
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError as exc:
+                error = exc
+    if error is None:
+        return None
+    if error.errno == errno.EADDRINUSE:
+        return f"port {port} is in use: stop what listens there or choose another with --port"
+    if error.errno == errno.EACCES:
+        return f"port {port} needs privileges: choose one above 1023 with --port"
+    return f"cannot listen on 127.0.0.1:{port}: {error.strerror or error}"

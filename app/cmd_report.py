@@ -6,7 +6,7 @@ import argparse
 import sys
 from datetime import datetime
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from app.cmd_sync import open_store
 from app.config import load_config
@@ -18,6 +18,7 @@ from kpi.periods import PeriodError, parse_period
 from kpi.scope import Scope, ScopeError, company_scope
 from kpi.settings import KpiSettings
 from reports.build import REPORT_NAMES, ReportError, build_report, report_json
+from store.models import SyncState
 
 
 class UsageError(Exception):
@@ -48,6 +49,12 @@ def resolve_scope(
     return scope_of(session, settings, found[0])
 
 
+def ever_synced(session: Session) -> bool:
+    """Whether any sync ever finished a pass into this store."""
+    done = select(SyncState.entity).where(col(SyncState.last_success_at).is_not(None)).limit(1)
+    return session.exec(done).first() is not None
+
+
 def run(args: argparse.Namespace) -> int:
     if args.name not in REPORT_NAMES:
         print(
@@ -63,6 +70,12 @@ def run(args: argparse.Namespace) -> int:
     try:
         period = parse_period(args.period, now=now, tz=settings.tz)
         with Session(engine) as session:
+            if not ever_synced(session):
+                print(
+                    "crm-pulse: nothing has been synced into this store yet, so every figure "
+                    f"is zero: run crm-pulse sync --config {args.config} first",
+                    file=sys.stderr,
+                )
             scope = resolve_scope(session, settings, args.employee, args.department)
             report = build_report(
                 session, settings, args.name, period, scope, now=now, render=not args.json

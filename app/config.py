@@ -386,8 +386,24 @@ def apply_env(data: dict[str, Any], environ: Mapping[str, str]) -> dict[str, Any
     return merged
 
 
-def _describe(error: Mapping[str, Any], source: str) -> str:
+def env_names(environ: Mapping[str, str]) -> dict[tuple[str, str], str]:
+    """(section, key) -> the ``CRM_PULSE_`` variable that set it, to blame the right source."""
+    names: dict[tuple[str, str], str] = {}
+    for name in environ:
+        if name.startswith(ENV_PREFIX):
+            section, _, key = name[len(ENV_PREFIX) :].lower().partition("__")
+            names[(section, key)] = name
+    return names
+
+
+def _describe(
+    error: Mapping[str, Any], source: str, env: Mapping[tuple[str, str], str] | None = None
+) -> str:
     key = ".".join(str(part) for part in error["loc"])
+    parts = [str(part) for part in error["loc"]]
+    variable = (env or {}).get((parts[0], parts[1])) if len(parts) >= 2 else None
+    if variable:
+        source = f"environment variable {variable}"
     value = error.get("input")
     shown = "(hidden)" if any(s in key for s in ("token", "webhook_url", "secret")) else value
     if error["type"] == "extra_forbidden":
@@ -415,5 +431,6 @@ def load_config(path: Path | None, environ: Mapping[str, str] | None = None) -> 
     try:
         return Config.model_validate(apply_env(data, environ))
     except ValidationError as exc:
-        lines = [_describe(err, source) for err in exc.errors()]
+        env = env_names(environ)
+        lines = [_describe(err, source, env) for err in exc.errors()]
         raise ConfigError("\n".join(lines)) from None

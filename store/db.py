@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, inspect
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlmodel import Session, create_engine
+
+from store.errors import StoreError
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -51,13 +55,95 @@ def session_scope(engine: Engine) -> Iterator[Session]:
             raise
 
 
-def refresh_statistics(engine: Engine) -> None:
-    """Let the query planner see the new row counts (after a sync that wrote many rows).
+def refresh_statistics(engine: Engine, tables: Iterable[str] | None = None) -> None:
+    """Let the query planner see the row counts: ANALYZE ``tables`` (None: all of them).
 
     Without it SQLite may pick a poor index for the report queries on a freshly filled store.
+    A plain ANALYZE, not ``PRAGMA optimize``: on a fresh connection (every ``crm-pulse
+    sync``) SQLite 3.40's optimize analyzes nothing, and a resumed sync was left without any
+    ``sqlite_stat1`` at all.
     """
     with engine.begin() as connection:
-        if engine.dialect.name == "sqlite":
-            connection.exec_driver_sql("PRAGMA optimize=0x10002")
-        else:
+        known = set(inspect(connection).get_table_names())
+        if tables is None:
             connection.exec_driver_sql("ANALYZE")
+            return
+        for table in sorted(set(tables) & known):
+            # a name from the store's own list of tables, quoted all the same
+            quoted = connection.dialect.identifier_preparer.quote(table)
+            connection.exec_driver_sql(f"ANALYZE {quoted}")
+
+
+def store_address(url: str) -> str:
+    """The store's URL as it may be shown: the password hidden."""
+    try:
+        from sqlalchemy.engine import make_url  # noqa: PLC0415  (only when there is an error)
+
+        return make_url(url).render_as_string(hide_password=True)
+    except (SQLAlchemyError, ValueError):
+        return "(an unreadable URL)"
+
+
+_SQLITE_CAUSES = (
+    ("disk is full", "the disk is full: free some space; the next sync resumes where this one "
+     "stopped"),
+    ("readonly database", "the store is read-only: give this user write access to the file "
+     "and its folder"),
+    ("unable to open database file", "the file cannot be opened: check that its folder exists "
+     "and this user may write there"),
+    ("disk i/o error", "the disk failed a read or write: check the disk and free space"),
+    ("not a database", "the file is not a SQLite database: point the URL at another file"),
+    ("database is locked", "another program holds the file locked too long: stop it, or "
+     "try again"),
+)  # fmt: skip
+_POSTGRES_CAUSES = (
+    ("connection refused", "PostgreSQL is not running there: start it, or fix the host and "
+     "port"),
+    ("could not translate host name", "the host name is unknown: fix it"),
+    ("timeout expired", "PostgreSQL did not answer in time: check the host and the network"),
+    ("password authentication failed", "the user or password is wrong: fix them"),
+    ("no password supplied", "the server asks for a password: add it to the URL"),
+    ('database "* does not exist', "the database does not exist: create it (createdb NAME) or "
+     "fix its name"),
+    ('role "* does not exist', "the user does not exist on that server: fix the user name"),
+    ("no space left on device", "the database server's disk is full: free some space"),
+    ("read-only transaction", "the server takes no writes (a standby?): point the URL at the "
+     "primary"),
+    ("server closed the connection", "the server went away: check that PostgreSQL is up"),
+)  # fmt: skip
+
+
+def explain(exc: BaseException) -> str | None:
+    """What a database error means and how to fix it, in one line; None when we don't know."""
+    if not isinstance(exc, DBAPIError):
+        return None
+    said = str(exc.orig if exc.orig is not None else exc).strip()
+    first = _first_line(exc)
+    causes = _SQLITE_CAUSES if "sqlite" in type(exc.orig).__module__ else _POSTGRES_CAUSES
+    low = said.lower()
+    for needle, fix in causes:
+        if all(part in low for part in needle.split("*")):
+            return f"{fix} ({first})"
+    return None
+
+
+def check_reachable(engine: Engine) -> None:
+    """Open one connection now, so a wrong address fails here with its fix (``StoreError``)."""
+    database = engine.url.database
+    if engine.dialect.name == "sqlite" and database and not database.startswith(":memory:"):
+        folder = Path(database).absolute().parent
+        if not folder.is_dir():
+            msg = f"the folder {folder} does not exist: create it (mkdir -p {folder}) or "
+            msg += "point the URL at a file in an existing folder"
+            raise StoreError(msg, exit_code=2)
+    try:
+        with engine.connect() as connection:
+            connection.exec_driver_sql("SELECT 1")
+    except DBAPIError as exc:
+        reason = explain(exc) or _first_line(exc)
+        raise StoreError(reason, exit_code=2) from None
+
+
+def _first_line(exc: DBAPIError) -> str:
+    said = str(exc.orig if exc.orig is not None else exc).strip()
+    return said.splitlines()[0] if said else type(exc).__name__
