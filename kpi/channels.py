@@ -13,7 +13,10 @@ Definitions (DESIGN.md, "Channels"):
 - ``cost_per_lead`` = cost / leads, ``cost_per_won`` = cost / deals_won,
   ``return_on_spend`` = revenue / cost; each null where no cost is set or nothing to divide.
 
-Channels belong to the company: the figures do not depend on the report's scope.
+Channels belong to the company: for the company scope the figures are exactly these. A
+department's or an employee's scope (a head asking about their tree) counts only the leads
+and won deals its employees are responsible for, and shows no costs (they are the
+company's, not split by department), so nobody sees more than their scope holds.
 Rows: every source with leads, won deals or a cost in the period, most leads first.
 """
 
@@ -128,16 +131,23 @@ def _row(
     )
 
 
-def _leads(session: Session, period: Period) -> dict[str | None, int]:
+Owners = Sequence[int] | None  # None: whoever is responsible
+
+
+def _leads(session: Session, period: Period, owners: Owners) -> dict[str | None, int]:
     query = (
         select(col(Lead.source_id), func.count())
         .where(col(Lead.created_at) >= period.start, col(Lead.created_at) < period.end)
         .group_by(col(Lead.source_id))
     )
+    if owners is not None:
+        query = query.where(col(Lead.responsible_id).in_(list(owners)))
     return {source: int(n) for source, n in session.execute(query)}
 
 
-def _won(session: Session, period: Period) -> dict[str | None, tuple[int, Decimal]]:
+def _won(
+    session: Session, period: Period, owners: Owners
+) -> dict[str | None, tuple[int, Decimal]]:
     first, last_exclusive = local_day_bounds(period)
     source = case((col(Lead.id).is_not(None), col(Lead.source_id)), else_=col(Deal.source_id))
     query = (
@@ -147,13 +157,15 @@ def _won(session: Session, period: Period) -> dict[str | None, tuple[int, Decima
         .where(deal_won(), col(Deal.close_date) >= first, col(Deal.close_date) < last_exclusive)
         .group_by(source)
     )
+    if owners is not None:
+        query = query.where(col(Deal.responsible_id).in_(list(owners)))
     return {code: (int(n), amount or ZERO) for code, n, amount in session.execute(query)}
 
 
 def _figures(
-    session: Session, period: Period, costs: Costs, *, now: datetime
+    session: Session, period: Period, costs: Costs, owners: Owners, *, now: datetime
 ) -> tuple[tuple[ChannelRow, ...], ChannelRow]:
-    leads, won = _leads(session, period), _won(session, period)
+    leads, won = _leads(session, period, owners), _won(session, period, owners)
     shares = month_shares(period, now)
     cost_of = {code: _cost(costs.get(code), shares) for code in costs}
     codes = set(leads) | set(won) | {c for c, v in cost_of.items() if v is not None}
@@ -192,10 +204,11 @@ def _names(session: Session, codes: Sequence[str]) -> dict[str, str]:
 def channels_report(
     session: Session, scope: Scope, period: Period, settings: KpiSettings, *, now: datetime
 ) -> ChannelsReport:
-    costs = effective_costs(session, settings.channel_costs)
-    rows, total = _figures(session, period, costs, now=now)
+    owners = None if scope.kind == "company" else scope.employee_ids
+    costs = effective_costs(session, settings.channel_costs) if owners is None else {}
+    rows, total = _figures(session, period, costs, owners, now=now)
     before = previous(period, now=now)
-    _, previous_total = _figures(session, before, costs, now=now)
+    _, previous_total = _figures(session, before, costs, owners, now=now)
     return ChannelsReport(
         meta=ReportMeta("channels", scope, period, before, data_as_of(session)),
         rows=rows,

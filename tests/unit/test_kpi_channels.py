@@ -11,7 +11,7 @@ from sqlmodel import Session
 
 from kpi.channels import channels_report, month_shares, to_json
 from kpi.periods import parse_period
-from kpi.scope import company_scope
+from kpi.scope import Employee, Scope, company_scope
 from reports.build import build_report
 from store.models import Deal, DictionaryEntry, Lead
 from store.plan_models import ChannelCost
@@ -39,7 +39,8 @@ def _fill(session: Session) -> None:
         (9, "CALL", at(MSK, 2026, 12, 3)),
     ]
     for lead_id, source, created in leads:
-        session.add(Lead(id=lead_id, source_id=source, created_at=created))
+        owner = 11 if lead_id in (1, 4) else 12
+        session.add(Lead(id=lead_id, source_id=source, created_at=created, responsible_id=owner))
     deals: list[tuple[int, int | None, str | None, str, str, date]] = [
         (1, 1, "WEB", "S", "100000", date(2026, 11, 10)),  # its lead's source: CALL
         (2, None, "WEB", "S", "50000", date(2026, 11, 11)),  # no lead: its own source
@@ -56,6 +57,7 @@ def _fill(session: Session) -> None:
                 stage_semantics=semantics,
                 amount=Decimal(amount),
                 close_date=closed,
+                responsible_id=11 if deal_id == 1 else 12,
             )
         )
     # the store's newest cost wins over the config's and over older rows
@@ -135,3 +137,18 @@ def test_a_running_month_takes_its_cost_up_to_now(store_engine: Engine) -> None:
     assert built.png is not None and built.png.startswith(b"\x89PNG")
     assert "Звонок" in built.caption_html
     assert "Без источника" not in built.caption_html  # December has no lead without a source
+
+
+def test_a_department_sees_its_own_leads_and_deals_and_no_costs(store_engine: Engine) -> None:
+    settings = make_settings(channel_costs=COSTS)
+    boris = Scope("department", 2, "Продажи Москва", (Employee(11, "Boris Petrov", 2),))
+    with Session(store_engine) as session:
+        _fill(session)
+        period = parse_period("last_month", now=NOW, tz=MSK)
+        report = channels_report(session, boris, period, settings, now=NOW)
+    assert [(r.source_id, r.leads, r.deals_won, r.revenue, r.cost) for r in report.rows] == [
+        ("CALL", 1, 1, Decimal("100000.00"), None),
+        ("WEB", 1, 0, Decimal("0.00"), None),
+    ]
+    assert report.total.cost is None
+    assert report.total.cost_per_lead is None
