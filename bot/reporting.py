@@ -36,6 +36,7 @@ REPORT_NAMES: tuple[str, ...] = (
     "abc",
     "tasks",
     "streaks",
+    "channels",
 )
 # Which report holds each drill-down list.
 LIST_SOURCES: Mapping[str, str] = {

@@ -23,6 +23,7 @@ COMMANDS: Mapping[str, tuple[str, str]] = MappingProxyType(
         "abc": ("ABC/XYZ клиентов", "период, кто"),
         "tasks": ("Задачи: выполненные и просроченные", "период, кто"),
         "streaks": ("Серии выполненного дневного плана", "кто"),
+        "channels": ("Каналы: лиды, продажи, цена лида", "период"),
         "contest": ("Запустить конкурс (руководителям)", "вид, показатель, период, приз"),
         "export": ("Отчёт в Excel", "отчёт, период, кто"),
         "me": ("Кто я и что мне видно", ""),
@@ -37,7 +38,8 @@ HELP = (
     "[send=/calls]/calls[/send] [send=/missed]/missed[/send] [send=/kpi]/kpi[/send] "
     "[send=/plan]/plan[/send] [send=/funnel]/funnel[/send] "
     "[send=/conversion]/conversion[/send] [send=/lost]/lost[/send] [send=/abc]/abc[/send] "
-    "[send=/tasks]/tasks[/send], в Excel — [put=/export calls]/export calls[/put].\n"
+    "[send=/tasks]/tasks[/send] [send=/channels]/channels[/send], "
+    "в Excel — [put=/export calls]/export calls[/put].\n"
     "После команды можно указать, в любом порядке:\n"
     "• период: сегодня, вчера, неделя, прошлая неделя, месяц, прошлый месяц, квартал, год, "
     "день 2026-03-05 или 2026-03-01..2026-03-15;\n"
@@ -45,7 +47,9 @@ HELP = (
     "Пример: /calls Орлова прошлая неделя. Под отчётом — кнопки периодов. "
     "[send=/me]/me[/send] — что вам видно.\n"
     "[b]Игра[/b]: [send=/streaks]/streaks[/send] — серии, "
-    "[send=/contest]/contest[/send] — конкурс (руководителям)."
+    "[send=/contest]/contest[/send] — конкурс (руководителям).\n"
+    "[b]Планы[/b] (руководителям): [put=/plan set calls 600 отдел Продажи month]"
+    "/plan set calls 600 отдел Продажи month[/put]."
 )
 ROLES: Mapping[str, str] = MappingProxyType(
     {

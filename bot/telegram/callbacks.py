@@ -30,6 +30,7 @@ class ReportName(StrEnum):
     ABC = "abc"
     TASKS = "tasks"
     STREAKS = "streaks"
+    CHANNELS = "channels"
 
 
 class PeriodWord(StrEnum):

@@ -26,6 +26,7 @@ COMMANDS: Mapping[Lang, tuple[tuple[str, str], ...]] = {
         ("abc", "ABC/XYZ клиентов"),
         ("tasks", "Задачи: выполненные и просроченные"),
         ("streaks", "Серии выполненного дневного плана"),
+        ("channels", "Каналы: лиды, продажи, цена лида"),
         ("contest", "Запустить конкурс (руководителям)"),
         ("export", "Отчёт в Excel"),
         ("me", "Кто я и что мне видно"),
@@ -45,6 +46,7 @@ COMMANDS: Mapping[Lang, tuple[tuple[str, str], ...]] = {
         ("abc", "ABC/XYZ of clients"),
         ("tasks", "Tasks: done and overdue"),
         ("streaks", "Streaks of the day plan met"),
+        ("channels", "Channels: leads, sales, cost per lead"),
         ("contest", "Start a contest (heads)"),
         ("export", "A report as an Excel file"),
         ("me", "Who I am and what I can see"),
@@ -62,7 +64,7 @@ _RU = {
     "hello": "Здравствуйте, {name}! Ваша роль: {role}. Команды — /help.",
     "help": (
         "<b>Отчёты</b>: /rating /coverage /calls /missed /kpi /plan /funnel /conversion "
-        "/lost /abc /tasks, в Excel — <code>/export calls</code>.\n"
+        "/lost /abc /tasks /channels, в Excel — <code>/export calls</code>.\n"
         "После команды можно указать, в любом порядке:\n"
         "• период: сегодня, вчера, неделя, прошлая неделя, месяц, прошлый месяц, квартал, "
         "год, день <code>2026-03-05</code> или <code>2026-03-01..2026-03-15</code>;\n"
@@ -70,7 +72,8 @@ _RU = {
         "<code>все</code>.\n"
         "Пример: <code>/calls Орлова прошлая неделя</code>.\n"
         "Под картинкой — кнопки периодов и списков. /me — что вам видно.\n"
-        "<b>Игра</b>: /streaks — серии, /contest — конкурс (руководителям)."
+        "<b>Игра</b>: /streaks — серии, /contest — конкурс (руководителям).\n"
+        "<b>Планы</b> (руководителям): <code>/plan set calls 600 отдел Продажи month</code>."
     ),
     "link_private": "Привязка — только в личных сообщениях: напишите мне напрямую.",
     "link_usage": "Напишите <code>/link ваш@email</code> — пришлю код в Bitrix24.",
@@ -130,14 +133,15 @@ _EN = {
     "hello": "Hello, {name}! Your role: {role}. Commands: /help.",
     "help": (
         "<b>Reports</b>: /rating /coverage /calls /missed /kpi /plan /funnel /conversion "
-        "/lost /abc /tasks, as Excel: <code>/export calls</code>.\n"
+        "/lost /abc /tasks /channels, as Excel: <code>/export calls</code>.\n"
         "After a command, in any order:\n"
         "• a period: today, yesterday, week, last week, month, last month, quarter, year, "
         "a day <code>2026-03-05</code> or <code>2026-03-01..2026-03-15</code>;\n"
         "• who: a name or part of it, @username, <code>dept Sales</code>, <code>all</code>.\n"
         "Example: <code>/calls Orlova last week</code>.\n"
         "Buttons under the chart switch the period and open lists. /me: what you can see.\n"
-        "<b>Game</b>: /streaks for streaks, /contest to start a contest (heads)."
+        "<b>Game</b>: /streaks for streaks, /contest to start a contest (heads).\n"
+        "<b>Plans</b> (heads): <code>/plan set calls 600 dept Sales month</code>."
     ),
     "link_private": "Linking works in a private chat only: write to me directly.",
     "link_usage": "Send <code>/link your@email</code> and I'll send a code to your Bitrix24.",
