@@ -114,7 +114,8 @@ def _calls_day(
         days.append(last)
     found = []
     for day in days:
-        per_day = facts(session, scope.employee_ids, _period(day, day, settings, now), settings)
+        period = _period(day, day, settings, now)
+        per_day = facts(session, scope.employee_ids, period, settings, ("calls",))
         found += [
             Earned(uid, "calls_day", day.isoformat(), f["calls"], day, day)
             for uid, f in per_day.items()
@@ -184,7 +185,7 @@ def _plan_months(
         last = _month_back(this_month, back - 1) - timedelta(days=1)
         # a whole month as a range: its plan is the month plan (kpi.kpiplan.month_shares)
         period = _period(first, last, settings, now)
-        fact = facts(session, scope.employee_ids, period, settings)
+        fact = facts(session, scope.employee_ids, period, settings, (rules.plan_metric,))
         plan = plans(session, scope.employees, period, settings, now=now)
         for uid in scope.employee_ids:
             target = plan[uid].get(rules.plan_metric)

@@ -112,7 +112,8 @@ def metric_values(
     ids = [e.id for e in employees]
     if metric in METRICS:
         return {
-            uid: figures[metric] for uid, figures in facts(session, ids, period, settings).items()
+            uid: figures[metric]
+            for uid, figures in facts(session, ids, period, settings, (metric,)).items()
         }
     if metric == "deals_won":
         return {uid: Decimal(n) for uid, (n, _) in won_by_employee(session, ids, period).items()}

@@ -24,7 +24,7 @@ its to-date stretch, against the plan of the whole length).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -67,18 +67,32 @@ class KpiReport:
     previous_total: KpiRow
 
 
+CALL_METRICS = frozenset({"calls", "successful_calls", "talk_minutes"})
+
+
 def facts(
-    session: Session, user_ids: Sequence[int], period: Period, settings: KpiSettings
+    session: Session,
+    user_ids: Sequence[int],
+    period: Period,
+    settings: KpiSettings,
+    metrics: Collection[str] = METRICS,
 ) -> dict[int, dict[str, Decimal]]:
-    calls = call_counts(session, user_ids, period, settings)
-    comms = counts_by_employee(session, user_ids, period, settings)
-    won = won_by_employee(session, user_ids, period)
-    new = new_deals_by_employee(session, user_ids, period)
+    """Each employee's fact per metric; only ``metrics`` are computed and returned (streaks
+    ask for one day at a time, so a query nobody needs is skipped)."""
+    wanted = set(metrics)
+    calls = call_counts(session, user_ids, period, settings) if wanted & CALL_METRICS else {}
+    comms = (
+        counts_by_employee(session, user_ids, period, settings)
+        if wanted & {"meetings", "emails"}
+        else {}
+    )
+    won = won_by_employee(session, user_ids, period) if "revenue" in wanted else {}
+    new = new_deals_by_employee(session, user_ids, period) if "new_deals" in wanted else {}
     result: dict[int, dict[str, Decimal]] = {}
     for uid in user_ids:
         call = calls.get(uid, CallCounts())
         emails, meetings = comms.get(uid, (0, 0))
-        result[uid] = {
+        every = {
             "calls": Decimal(call.calls),
             "successful_calls": Decimal(call.successful),
             "talk_minutes": (Decimal(call.talk_seconds) / MINUTE).quantize(CENT, ROUND_HALF_UP),
@@ -87,6 +101,7 @@ def facts(
             "new_deals": Decimal(new.get(uid, 0)),
             "revenue": won.get(uid, (0, ZERO))[1],
         }
+        result[uid] = {name: value for name, value in every.items() if name in wanted}
     return result
 
 

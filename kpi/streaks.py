@@ -23,11 +23,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlmodel import Session, col
 
+from kpi.calendar import WorkCalendar
 from kpi.common import ReportMeta, data_as_of
 from kpi.deals import TOTAL_NAME, meta_json
 from kpi.kpiplan import facts
@@ -63,14 +66,20 @@ class StreaksReport:
 
 def day_plan(month_target: Decimal, day: date, settings: KpiSettings) -> Decimal:
     """The month target x the day's working time / the month's working time."""
-    cal, tz = settings.calendar, settings.tz
-    first = day.replace(day=1)
-    after = (first + timedelta(days=32)).replace(day=1)
-    whole = cal.working_seconds(day_start(first, tz), day_start(after, tz))
+    today, whole = _day_share(day, settings.calendar, settings.tz)
     if not whole:
         return Decimal(0)
-    today = cal.working_seconds(day_start(day, tz), day_start(day + timedelta(days=1), tz))
-    return month_target * Decimal(str(today)) / Decimal(str(whole))
+    return month_target * today / whole
+
+
+@lru_cache(maxsize=4096)
+def _day_share(day: date, calendar: WorkCalendar, tz: ZoneInfo) -> tuple[Decimal, Decimal]:
+    """(the day's working seconds, its month's), cached: a report asks for each day often."""
+    first = day.replace(day=1)
+    after = (first + timedelta(days=32)).replace(day=1)
+    whole = calendar.working_seconds(day_start(first, tz), day_start(after, tz))
+    today = calendar.working_seconds(day_start(day, tz), day_start(day + timedelta(days=1), tz))
+    return Decimal(str(today)), Decimal(str(whole))
 
 
 def first_record_day(session: Session, settings: KpiSettings) -> date | None:
@@ -156,9 +165,8 @@ def streaks_report(
     by_day = {}
     if wanted and ids:
         for day in [*days, *([today] if today_working else [])]:
-            by_day[day] = facts(
-                session, ids, range_period(day, day, now=now, tz=settings.tz), settings
-            )
+            day_period = range_period(day, day, now=now, tz=settings.tz)
+            by_day[day] = facts(session, ids, day_period, settings, wanted)
     rows = []
     for e in scope.employees:
         for metric in wanted:
@@ -232,8 +240,11 @@ def current_streaks(
         return result
     first = max(first, since)
 
+    metrics = {metric for _, metric in open_}
+
     def day_facts(day: date) -> dict[int, dict[str, Decimal]]:
-        return facts(session, ids, range_period(day, day, now=now, tz=settings.tz), settings)
+        period = range_period(day, day, now=now, tz=settings.tz)
+        return facts(session, ids, period, settings, metrics)
 
     if settings.calendar.is_working_day(today):
         now_facts = day_facts(today)
