@@ -22,7 +22,9 @@ from typing import Any
 
 import httpx
 
+from crm.auth import RestAuth, WebhookAuth
 from crm.errors import (
+    AuthError,
     BatchError,
     BitrixError,
     OperationTimeLimit,
@@ -67,8 +69,9 @@ class BitrixClient:
     def __init__(
         self,
         http: httpx.AsyncClient,
-        webhook_url: str,
+        webhook_url: str = "",
         *,
+        auth: RestAuth | None = None,
         pacer: LeakyBucket | None = None,
         budget: OperatingBudget | None = None,
         max_retries: int = 6,
@@ -76,7 +79,9 @@ class BitrixClient:
         backoff_cap: float = 30.0,
         sleep: Sleep = asyncio.sleep,
     ) -> None:
-        base = httpx.URL(webhook_url if webhook_url.endswith("/") else webhook_url + "/")
+        # How requests are authorised (crm.auth): the webhook in the URL unless told otherwise.
+        self._auth = auth if auth is not None else WebhookAuth(webhook_url)
+        base = httpx.URL(self._auth.base)
         if base.scheme not in ("http", "https") or not base.host:
             msg = "the webhook URL must be an http(s) address like https://PORTAL/rest/1/CODE/"
             raise ValueError(msg)
@@ -255,11 +260,19 @@ class BitrixClient:
     ) -> dict[str, Any]:
         waits = tuple(waits_on)
         attempt = 0
+        renewed = False
+        creds: dict[str, str] = {}
         while True:
             for name in waits:
                 await self._budget.wait(name)
             try:
-                return await self._exchange(method, payload)
+                creds = await self._auth.params()
+                return await self._exchange(method, {**payload, **creds})
+            except AuthError as exc:
+                # An expired token: the auth renews it and the request goes once more.
+                if renewed or not await self._auth.renew(creds, exc):
+                    raise self._auth.refused(exc) from None
+                renewed = True
             except BitrixError as exc:
                 if not self._retry.allows(exc, attempt):
                     raise
@@ -328,12 +341,14 @@ class BitrixClient:
         return TransportError(msg, method=method, retryable=not isinstance(exc, _FATAL_TRANSPORT))
 
     def _remember_secret(self, base: str) -> None:
+        if not self._auth.base_is_secret:
+            return
         self._secrets.add(base.rstrip("/"))
         code = httpx.URL(base).path.rstrip("/").rsplit("/", 1)[-1]
         if len(code) >= _MIN_SECRET:  # a short last segment is a path word, not a webhook code
             self._secrets.add(code)
 
     def _scrub(self, text: str) -> str:
-        for secret in sorted(self._secrets, key=len, reverse=True):
+        for secret in sorted(self._secrets.union(self._auth.secrets()), key=len, reverse=True):
             text = text.replace(secret, "***")
         return text
