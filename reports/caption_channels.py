@@ -8,7 +8,7 @@ from kpi.channels import ChannelRow, ChannelsReport
 from reports.caption_common import Ctx, first, joined, nothing
 from reports.markup import Block, b, block, line, listing
 from reports.tables import Col, Table, table
-from reports.text import change, count, number, short, spaced
+from reports.text import change, count, number, plural, short, spaced
 
 
 def _spend(value: Decimal | None) -> str:
@@ -60,3 +60,18 @@ def channels_tables(report: ChannelsReport) -> list[Table]:
         ("return_on_spend", "Окупаемость", "number"),
     ]
     return [table("Каналы", cols, report.rows, report.total)]
+
+
+def weekly_blocks(report: ChannelsReport, ctx: Ctx) -> list[Block]:
+    """The weekly summary's channels line: leads, the best source, cost per lead if known."""
+    total, before = report.total, report.previous_total
+    if not total.leads and not total.deals_won:
+        return []
+    best = max(report.rows, key=lambda r: (r.deals_won, r.revenue, r.leads))
+    parts = [
+        f"Лидов {count(total.leads)}{spaced(change(total.leads, before.leads))}",
+        f"лучший канал {short(best.source)} "
+        f"({plural(best.deals_won, 'продажа', 'продажи', 'продаж')})",
+        "" if total.cost_per_lead is None else f"лид {ctx.fmt.money(total.cost_per_lead)}",
+    ]
+    return [block(line("📣 ", joined(*parts)))]

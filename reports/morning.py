@@ -20,6 +20,7 @@ from sqlmodel import Session
 
 from kpi.calendar import WorkCalendar
 from kpi.calls import CallsReport
+from kpi.channels import channels_report
 from kpi.coverage import CoverageReport
 from kpi.missed import MissedReport
 from kpi.periods import Period, parse_period, range_period
@@ -29,7 +30,8 @@ from kpi.scope import Scope
 from kpi.settings import KpiSettings
 from reports.build import Report, build_report, fmt_for
 from reports.caption import bitrix, telegram
-from reports.caption_common import foot, item_line, joined
+from reports.caption_channels import weekly_blocks as channels_weekly
+from reports.caption_common import Ctx, foot, item_line, joined
 from reports.game_morning import contest_blocks
 from reports.markup import TELEGRAM_CAPTION, Block, b, block, line, listing
 from reports.text import change, count, percent, plural, points, ratio, short, spaced
@@ -102,6 +104,8 @@ def weekly_post(
     )
     blocks = _weekly_blocks(reports, week, settings, now)
     blocks[-1:-1] = contest_blocks(session, settings, scope, fmt_for(settings, now), now=now)
+    channels = channels_report(session, scope, week, settings, now=now)
+    blocks[-1:-1] = channels_weekly(channels, Ctx(fmt_for(settings, now), False, {}))
     return _post("weekly", today, reports, blocks)
 
 

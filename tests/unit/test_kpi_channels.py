@@ -13,6 +13,7 @@ from kpi.channels import channels_report, month_shares, to_json
 from kpi.periods import parse_period
 from kpi.scope import Employee, Scope, company_scope
 from reports.build import build_report
+from reports.morning import weekly_post
 from store.models import Deal, DictionaryEntry, Lead
 from store.plan_models import ChannelCost
 from tests.kpi_data import MSK, at, make_settings
@@ -152,3 +153,17 @@ def test_a_department_sees_its_own_leads_and_deals_and_no_costs(store_engine: En
     ]
     assert report.total.cost is None
     assert report.total.cost_per_lead is None
+
+
+def test_the_weekly_summary_names_the_best_channel(store_engine: Engine) -> None:
+    settings = make_settings(channel_costs=COSTS)
+    monday = at(MSK, 2026, 11, 16, 9)  # last week: 9..15 November
+    with Session(store_engine) as session:
+        _fill(session)
+        post = weekly_post(session, settings, company_scope(session, settings), now=monday,
+                           render=False)  # fmt: skip
+    # one lead (CALL, the 15th); deals won: CALL 100 000 on the 10th, WEB 50 000 on the 11th;
+    # costs for 7 of November's 30 days: 150 000 x 7/30 + 100 000 x 7/30 = 58 333.33
+    assert "📣 Лидов 1" in post.caption_html
+    assert "лучший канал Звонок (1\u00a0продажа)" in post.caption_html
+    assert "лид 58\u202f333\u00a0₽" in post.caption_html
