@@ -3,7 +3,8 @@
 Each rule reads kpi's own functions (no second definition of a metric) and names the
 period it is for, so a badge is earned once per person, rule and period:
 
-- ``first_deal_month``: the first won deal of the month (``kpi.deals.won_by_employee``);
+- ``first_deal_month``: the team's first won deal of the month (``kpi.deals.won_by_employee``
+  day by day from the 1st; close dates are days, so whoever won one on that first day);
   period ``YYYY-MM`` of the running month.
 - ``calls_day``: at least ``calls_per_day`` calls in a day (``kpi.kpiplan.facts``), today
   or the last finished working day; period the day.
@@ -91,12 +92,19 @@ def _first_deal(
     now: datetime,
 ) -> list[Earned]:
     first = today.replace(day=1)
-    won = won_by_employee(session, scope.employee_ids, _period(first, today, settings, now))
-    return [
-        Earned(uid, "first_deal_month", f"{first:%Y-%m}", Decimal(n), first, today)
-        for uid, (n, _) in won.items()
-        if n >= 1
-    ]
+    day = first
+    while day <= today:
+        # close dates are days: whoever won a deal on the month's first day with any wins
+        won = won_by_employee(session, scope.employee_ids, _period(day, day, settings, now))
+        winners = [
+            Earned(uid, "first_deal_month", f"{first:%Y-%m}", Decimal(n), day, day)
+            for uid, (n, _) in won.items()
+            if n >= 1
+        ]
+        if winners:
+            return winners
+        day += timedelta(days=1)
+    return []
 
 
 def _calls_day(

@@ -27,7 +27,7 @@ def badge_detail(rule: str, value: Decimal, first: date, last: date, fmt: Fmt) -
     if rule == "calls_day":
         return f"{span}: {plural(int(value), 'звонок', 'звонка', 'звонков')} за день"
     if rule == "first_deal_month":
-        return f"{span}: первая выигранная сделка месяца"
+        return f"{span}: первая выигранная сделка месяца в команде"
     if rule == "best_week":
         return f"{span}: {points(value)} — лучшая неделя за полгода"
     if rule == "plan_months":
