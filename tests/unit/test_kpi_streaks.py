@@ -13,7 +13,7 @@ from datetime import date, datetime, time, timedelta
 from fractions import Fraction
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlmodel import Session, col
 
 from kpi.periods import parse_period
@@ -153,6 +153,24 @@ def test_streaks_match_a_reference_read_from_the_rows(
     assert fast == {key: current for key, (current, _) in expected.items()}
     assert any(current > 0 for current, _ in got.values())
     assert any(best >= 5 for _, best in got.values())
+
+
+def test_the_data_has_someone_who_joined_mid_month(world: World) -> None:
+    """The reference comparison above covers a newcomer: their days before joining are
+    unmet working days, so their streaks start mid-month."""
+    engine, settings, _, _ = world
+    with Session(engine) as session:  # type: ignore[arg-type]
+        firsts = {
+            user: start.astimezone(settings.tz).date()
+            for user, start in session.execute(
+                select(col(Call.user_id), func.min(col(Call.start_at))).group_by(col(Call.user_id))
+            )
+            if user is not None
+        }
+        employees = {e.id for e in company_scope(session, settings).employees}
+    earliest = min(firsts.values())
+    late = [d for uid, d in firsts.items() if uid in employees and (d - earliest).days > 60]
+    assert late and any(d.day > 1 for d in late)
 
 
 def test_a_holiday_inside_a_streak_neither_breaks_nor_extends_it(world: World) -> None:
