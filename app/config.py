@@ -17,6 +17,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    PrivateAttr,
     SecretStr,
     ValidationError,
     field_validator,
@@ -42,6 +43,40 @@ class PortalConfig(_Section):
     burst: int | None = Field(default=None, ge=1)
     timeout_seconds: float = Field(default=60.0, gt=0)
     max_retries: int = Field(default=6, ge=0)
+    # App mode (a local OAuth application, DESIGN.md item 15): tokens live in the store.
+    auth: Literal["webhook", "app"] = "webhook"
+    url: str = ""
+    client_id: str = ""
+    client_secret: SecretStr = SecretStr("")
+    oauth_url: str = "https://oauth.bitrix24.tech/oauth/token/"
+
+    @field_validator("url", "oauth_url")
+    @classmethod
+    def _http_address(cls, value: str) -> str:
+        if value and not value.startswith(("https://", "http://")):
+            msg = "must be an http(s) address, e.g. https://example.bitrix24.ru"
+            raise ValueError(msg)
+        return value
+
+    @model_validator(mode="after")
+    def _app_keys(self) -> PortalConfig:
+        if self.auth == "app":
+            missing = [
+                key
+                for key, value in (
+                    ("url", self.url),
+                    ("client_id", self.client_id),
+                    ("client_secret", self.client_secret.get_secret_value()),
+                )
+                if not value
+            ]
+            if missing:
+                msg = (
+                    f"auth = 'app' needs {', '.join(missing)}: the portal's address and the "
+                    "keys from the local application's page on the portal (see README, app mode)"
+                )
+                raise ValueError(msg)
+        return self
 
     @field_validator("timezone")
     @classmethod
@@ -262,6 +297,9 @@ class EventsConfig(_Section):
     enabled: bool = False
     path: str = "/bitrix24/events"
     application_token: SecretStr = SecretStr("")
+    # App mode only: drain the portal's offline event queue (no public address needed).
+    offline: bool = False
+    offline_poll_seconds: float = Field(default=5.0, gt=0)
 
     @field_validator("path")
     @classmethod
@@ -357,6 +395,22 @@ class Config(_Section):
     badges: BadgesConfig = BadgesConfig()
     channels: ChannelsConfig = ChannelsConfig()
     logging: LoggingConfig = LoggingConfig()
+    # The file it was read from (None: built in code or from the environment only).
+    _path: Path | None = PrivateAttr(default=None)
+
+    @property
+    def path(self) -> Path | None:
+        return self._path
+
+    @model_validator(mode="after")
+    def _offline_needs_app(self) -> Config:
+        if self.events.offline and self.portal.auth != "app":
+            msg = (
+                "events.offline = true needs portal.auth = 'app': only an application can "
+                "read the portal's offline event queue (see README, app mode)"
+            )
+            raise ValueError(msg)
+        return self
 
 
 def _env_value(raw: str) -> Any:
@@ -410,6 +464,8 @@ def _describe(
         return f"{source}: unknown key '{key}' (see config.example.toml for the keys there are)"
     if error["type"] == "missing":
         return f"{source}: '{key}' is required"
+    if isinstance(value, Mapping):  # a whole section (or the file): never print its secrets
+        return f"{source}: {f'[{key}]: ' if key else ''}{error['msg']}"
     return f"{source}: '{key}' = {shown!r}: {error['msg']}"
 
 
@@ -429,8 +485,10 @@ def load_config(path: Path | None, environ: Mapping[str, str] | None = None) -> 
             msg = f"{path}: not valid TOML: {exc}"
             raise ConfigError(msg) from exc
     try:
-        return Config.model_validate(apply_env(data, environ))
+        config = Config.model_validate(apply_env(data, environ))
     except ValidationError as exc:
         env = env_names(environ)
         lines = [_describe(err, source, env) for err in exc.errors()]
         raise ConfigError("\n".join(lines)) from None
+    config._path = path
+    return config
