@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -19,6 +20,16 @@ from reports.morning import Post
 from reports.text import Fmt, plural, points
 
 Text = tuple[str, str]
+
+
+@dataclass(frozen=True)
+class BadgeFigures:
+    """What a badge post is about (its table, when the card could not be sent)."""
+
+    rule: str
+    title: str
+    person: str
+    detail: str
 
 
 def badge_detail(rule: str, value: Decimal, first: date, last: date, fmt: Fmt) -> str:
@@ -60,7 +71,7 @@ def badge_post(
     report = Report(
         name="badge",
         title=f"🏅 {title}",
-        figures=None,
+        figures=BadgeFigures(rule, title, person, detail),
         meta=ReportMeta("badge", scope, period, period, None),
         png=png,
         caption_html=telegram(caption, TELEGRAM_CAPTION),

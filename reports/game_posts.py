@@ -153,7 +153,7 @@ def result_post(st: Standings, fmt: Fmt, *, now: datetime, render: bool = True) 
     caption = [Block((line(b(f"🏆 Итоги конкурса «{c.name}»")),), keep=True)]
     report = Report(
         name="contest",
-        title=f"🏆 «{c.name}»",
+        title=f"🏆 Итоги «{c.name}»",
         figures=st,
         meta=meta,
         png=png,

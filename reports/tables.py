@@ -15,6 +15,7 @@ from charts.draw_kpi import METRIC_NAMES
 from kpi.abc import AbcReport
 from kpi.calls import CallsReport
 from kpi.channels import ChannelsReport
+from kpi.contests import Standings
 from kpi.conversion import ConversionReport
 from kpi.coverage import CoverageReport
 from kpi.funnel import FunnelReport
@@ -108,7 +109,21 @@ def _calls(r: CallsReport) -> list[Table]:
         ("calls", "Звонков", "int"),
         ("missed", "Пропущено", "int"),
     ]
-    return [table("Звонки", cols, r.rows, r.total), hours, table("По дням", day_cols, r.by_day)]
+    client_cols: list[Col] = [
+        ("title", "Клиент", "text"),
+        ("client_type", "Тип", "text"),
+        ("client_id", "ID", "int"),
+        ("calls", "Звонков", "int"),
+        ("connected", "Соединено", "int"),
+        ("talk_seconds", "Разговоры, с", "int"),
+        ("url", "Ссылка", "url"),
+    ]
+    return [
+        table("Звонки", cols, r.rows, r.total),
+        hours,
+        table("По дням", day_cols, r.by_day),
+        table("По клиентам", client_cols, r.clients),
+    ]
 
 
 def _missed(r: MissedReport) -> list[Table]:
@@ -251,6 +266,18 @@ def _channels(r: ChannelsReport) -> list[Table]:
     return channels_tables(r)
 
 
+def _contest(r: Standings) -> list[Table]:
+    """A contest's standings (the result post when its podium could not be sent)."""
+    who = "Команда" if r.teams else "Сотрудник"
+    rows = tuple((row.rank, row.name, row.value) for row in r.rows)
+    return [Table("Итоги", ("Место", who, "Значение"), ("int", "text", "number"), rows)]
+
+
+def _badge(r: Any) -> list[Table]:
+    """A badge announcement: who and what (``reports.game_badges.BadgeFigures``)."""
+    return [Table("Значок", ("Сотрудник", "Значок"), ("text", "text"), ((r.person, r.title),))]
+
+
 _TABLES: Mapping[str, Callable[[Any], list[Table]]] = MappingProxyType(
     {
         "rating": _rating,
@@ -266,6 +293,8 @@ _TABLES: Mapping[str, Callable[[Any], list[Table]]] = MappingProxyType(
         "tasks": _tasks,
         "streaks": _streaks,
         "channels": _channels,
+        "contest": _contest,
+        "badge": _badge,
     }
 )
 WHEN = MappingProxyType(

@@ -181,3 +181,23 @@ def test_the_morning_post_carries_the_standings_a_chat_may_see(store_engine: Eng
                               now=now, render=False)  # fmt: skip
     assert "🏁 <b>«Неделя звонков»</b> до 06.03: 1. Vera Sidorova 3" in company.caption_html
     assert "Неделя звонков" not in moscow.caption_html  # a company contest: not in a department
+
+
+def test_a_result_without_its_podium_still_reads_as_a_table(store_engine: Engine) -> None:
+    from bot.bitrix.attach import reports_attach
+    from kpi.contests import standings
+    from reports.game_posts import result_post
+    from reports.text import Fmt
+    from tests.kpi_data import make_settings
+
+    seed(store_engine)
+    contest_id = start_contest(store_engine)
+    calls(store_engine, 12, 3, at(MSK, 2026, 3, 3, 10), 700)
+    now = at(MSK, 2026, 3, 9, 10)
+    with Session(store_engine) as session:
+        contest = session.get(Contest, contest_id)
+        assert contest is not None
+        st = standings(session, contest, make_settings(), now=now)
+    (report,) = result_post(st, Fmt(MSK, now), now=now, render=False).reports
+    grid = str(reports_attach([report]))
+    assert report.png is None and "Vera Sidorova" in grid and "Итоги" in report.title

@@ -69,3 +69,17 @@ def test_podium_and_badge_cards_are_images_of_their_size() -> None:
     places = [Place("Александра Белоусова", "1 250 000 ₽"), Place("Пётр Харитонов", "900 ₽")]
     assert png_size(render_podium(header, places, note="ещё 5", prize="Приз: ужин")) == (1280, 720)
     assert png_size(render_badge("calls_day", "Сотня звонков", "Анна", "104 звонка")) == (800, 400)
+
+
+def test_without_their_images_the_posts_still_read_as_tables_in_bitrix24() -> None:
+    from bot.bitrix.attach import reports_attach
+    from reports.game_badges import badge_post
+
+    post = badge_post(
+        "badge:1", "calls_day", "Анна Орлова", "104 звонка", fx.meta("badge").scope,
+        now=fx.NOW, scope_tz=MSK, render=False,
+    )  # fmt: skip
+    (report,) = post.reports
+    assert report.png is None
+    attach = reports_attach([report])
+    assert "Анна Орлова" in str(attach) and "Сотня звонков" in str(attach)
