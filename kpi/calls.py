@@ -16,7 +16,7 @@ entry per local day the period touches, zeros included.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import asdict, dataclass, fields
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -24,6 +24,7 @@ from sqlalchemy import ColumnElement, case, func, literal, select
 from sqlmodel import Session, col
 
 from kpi.activities import CONNECTED, EPOCH_ORDINAL, local_hour_number
+from kpi.calls_clients import ClientCalls, client_calls
 from kpi.common import ReportMeta, data_as_of
 from kpi.deals import TOTAL_NAME, meta_json
 from kpi.missed import (
@@ -90,6 +91,8 @@ class CallsReport:
     previous_total: CallsRow
     by_hour: tuple[int, ...]  # calls per local hour of day, 0 to 23
     by_day: tuple[DayCalls, ...]
+    # Calls and talk time per client, most talk first (``kpi.calls_clients``).
+    clients: tuple[ClientCalls, ...] = ()
 
 
 def is_connected() -> ColumnElement[bool]:
@@ -234,6 +237,14 @@ def calls_report(
         previous_total=previous_total,
         by_hour=by_hour,
         by_day=by_day,
+        clients=client_calls(
+            session,
+            ids,
+            period,
+            include_null=include_null,
+            connected=is_connected(),
+            portal_url=settings.portal_url,
+        ),
     )
 
 
@@ -251,4 +262,5 @@ def to_json(report: CallsReport) -> dict[str, Any]:
         "by_day": [
             {"day": d.day.isoformat(), "calls": d.calls, "missed": d.missed} for d in report.by_day
         ],
+        "clients": [asdict(c) for c in report.clients],
     }

@@ -5,6 +5,7 @@ from __future__ import annotations
 from charts.theme import duration_text
 from kpi.calls import CallsReport, CallsRow
 from kpi.missed import MissedReport
+from reports.caption_channels import client_blocks
 from reports.caption_common import Ctx, first, items_block, joined, nothing
 from reports.markup import Block, Line, b, block, line, listing
 from reports.text import change, count, plural, short, spaced
@@ -83,7 +84,7 @@ def calls(report: CallsReport, ctx: Ctx) -> list[Block]:
             for r in first(people, ctx)
         ]
         blocks += [block(line("Больше всего успешных:")), listing(lines, len(people))]
-    return blocks
+    return blocks + client_blocks(report, ctx)
 
 
 def missed(report: MissedReport, ctx: Ctx) -> list[Block]:

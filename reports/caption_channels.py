@@ -1,12 +1,16 @@
-"""The channels report's caption body and its Excel sheet (registered beside the others)."""
+"""The channels report's caption body and its Excel sheet (registered beside the others),
+and the calls report's top clients (figures of ``kpi.calls_clients``)."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
+from charts.theme import duration_text
+from kpi.calls import CallsReport
+from kpi.calls_clients import TOP_CLIENTS
 from kpi.channels import ChannelRow, ChannelsReport
 from reports.caption_common import Ctx, first, joined, nothing
-from reports.markup import Block, b, block, line, listing
+from reports.markup import Block, b, block, line, link, listing
 from reports.tables import Col, Table, table
 from reports.text import change, count, number, plural, short, spaced
 
@@ -75,3 +79,19 @@ def weekly_blocks(report: ChannelsReport, ctx: Ctx) -> list[Block]:
         "" if total.cost_per_lead is None else f"лид {ctx.fmt.money(total.cost_per_lead)}",
     ]
     return [block(line("📣 ", joined(*parts)))]
+
+
+def client_blocks(report: CallsReport, ctx: Ctx) -> list[Block]:
+    """The calls report's top clients by talk time (the long text only: a caption is short)."""
+    if not ctx.long or not report.clients:
+        return []
+    shown = report.clients[:TOP_CLIENTS]
+    lines = [
+        line(
+            link(short(c.title), c.url) if c.url else short(c.title),
+            f" — {duration_text(c.talk_seconds)}, "
+            f"{plural(c.calls, 'звонок', 'звонка', 'звонков')}",
+        )
+        for c in shown
+    ]
+    return [block(line("Клиенты по времени разговоров:")), listing(lines, len(report.clients))]
