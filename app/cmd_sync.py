@@ -87,7 +87,7 @@ async def sync_once(
 ) -> SyncReport:
     """One sync under the store's sync lock; ``client`` is the process's own when it has one
     (one pacer per portal). ``out`` hears that we wait for another sync, if we do."""
-    if not config.portal.webhook_url.get_secret_value():
+    if config.portal.auth == "webhook" and not config.portal.webhook_url.get_secret_value():
         msg = (
             "portal.webhook_url is empty: create an inbound webhook on the portal "
             "(Developer resources > Other > Inbound webhook) and set it in the config "
@@ -108,7 +108,7 @@ async def sync_once(
             report = await run_sync(client, engine, options, full=full, progress=progress)
         else:
             async with http_client(config) as http:
-                own = bitrix_client(config, http)
+                own = bitrix_client(config, http, engine)
                 report = await run_sync(own, engine, options, full=full, progress=progress)
         await asyncio.to_thread(
             _analyze_after, engine, before, bool(report.written or report.deleted)

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import functools
+import shlex
 from datetime import timedelta
 
 import httpx
+from sqlalchemy.engine import Engine
 
 from app.config import Config
+from crm.auth import AppAuth, EngineTokenStore, RestAuth, WebhookAuth, portal_key
 from crm.client import BitrixClient
 from crm.pacing import LeakyBucket
 from crm.sync import SyncOptions
+from store.db import make_engine
 
 
 def http_client(config: Config) -> httpx.AsyncClient:
@@ -17,11 +22,48 @@ def http_client(config: Config) -> httpx.AsyncClient:
     return httpx.AsyncClient(timeout=httpx.Timeout(timeout, connect=min(10.0, timeout)))
 
 
-def bitrix_client(config: Config, http: httpx.AsyncClient) -> BitrixClient:
+# The auth_connector of app mode: the portal keeps our own writes out of our offline queue.
+APP_CONNECTOR = "crm_pulse"
+
+
+def reauth_command(config: Config) -> str:
+    """The command that authorizes the application again, with this config's path."""
+    path = shlex.quote(str(config.path)) if config.path is not None else "PATH"
+    return f"crm-pulse auth --config {path}"
+
+
+@functools.cache
+def _token_engine(url: str) -> Engine:
+    return make_engine(url)
+
+
+def portal_auth(config: Config, http: httpx.AsyncClient, engine: Engine | None = None) -> RestAuth:
+    """The webhook, or (``portal.auth = "app"``) the application's tokens from the store."""
+    portal = config.portal
+    if portal.auth != "app":
+        return WebhookAuth(portal.webhook_url.get_secret_value())
+    store = EngineTokenStore(
+        engine or _token_engine(config.storage.url), portal_key(portal.url), portal.client_id
+    )
+    return AppAuth(
+        http,
+        url=portal.url,
+        client_id=portal.client_id,
+        client_secret=portal.client_secret.get_secret_value(),
+        store=store,
+        oauth_url=portal.oauth_url,
+        connector=APP_CONNECTOR,
+        command=reauth_command(config),
+    )
+
+
+def bitrix_client(
+    config: Config, http: httpx.AsyncClient, engine: Engine | None = None
+) -> BitrixClient:
     rate, burst = config.portal.rate
     return BitrixClient(
         http,
-        config.portal.webhook_url.get_secret_value(),
+        auth=portal_auth(config, http, engine),
         # One request of headroom: the portal starts draining its counter when a request
         # arrives, we when we send it; at exactly the burst that gap drew an odd 503.
         pacer=LeakyBucket(rate=rate, burst=max(1, burst - 1)),
