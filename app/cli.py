@@ -144,6 +144,11 @@ def build_parser() -> argparse.ArgumentParser:  # noqa: PLR0915  (one flat list 
     _contest_parser(sub)
     _link_parser(sub)
 
+    auth = sub.add_parser("auth", help="app mode: authorize the local application on the portal")
+    _config_arg(auth)
+    auth.add_argument("--code", metavar="CODE", help="the authorization code (skips the prompt)")
+    auth.set_defaults(module="app.cmd_auth")
+
     init = sub.add_parser("init", help="write a working config from the portal itself")
     _config_arg(init)
     init.add_argument("--webhook-url", metavar="URL", help="the portal's inbound webhook")
