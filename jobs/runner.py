@@ -21,6 +21,7 @@ from jobs.celebrate import celebrate
 from jobs.contests import contests
 from jobs.deps import JobDeps, JobResult, Run
 from jobs.freshness import run_sync
+from jobs.live_missed import tell_after_sync
 from jobs.missed import missed
 from jobs.overdue import overdue
 from jobs.pace import pace
@@ -49,6 +50,8 @@ async def _sync(deps: JobDeps, run: Run) -> JobResult:
         return run.skip("a sync is running already")
     full = run.job == "full_sync"
     ok = await run_sync(deps, full=full)
+    # the calls this sync brought in get their live alerts now, not after the next event
+    await tell_after_sync(deps)
     if full:
         await asyncio.to_thread(ledger.prune, deps.engine, run.now - LEDGER_KEEP)
     if ok:

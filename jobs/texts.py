@@ -9,9 +9,10 @@ from decimal import Decimal
 from charts.draw_kpi import METRIC_NAMES
 from charts.theme import phone_text
 from kpi.kpiplan import Metric
+from kpi.missed_live import Card
 from reports.caption import bitrix, telegram
 from reports.markup import TELEGRAM_MESSAGE, Block, Line, b, block, line, link, listing
-from reports.text import Fmt, number
+from reports.text import Fmt, number, short
 
 Text = tuple[str, str]  # (Telegram HTML, Bitrix24 BB-code)
 
@@ -141,3 +142,42 @@ def plan_met(who: str, name: str, m: Metric, period_label: str, fmt: Fmt) -> lis
             )
         ),
     ]
+
+
+# --- live missed-call alerts (jobs.live_missed) ---------------------------------------------
+
+CARD_KINDS = {"company": "Компания", "contact": "Контакт", "lead": "Лид"}
+
+
+def _card_line(card: Card | None, in_crm: bool) -> Line:
+    if card is not None:
+        return line(f"{CARD_KINDS[card.kind]}: ", link(short(card.title), card.url))
+    # a card the portal has but the store does not yet: nothing to name, nothing to claim
+    return () if in_crm else line("Номера нет в CRM")
+
+
+def live_missed_alert(
+    phone: str, at: datetime, card: Card | None, *, in_crm: bool, nobody: bool, fmt: Fmt
+) -> list[Block]:
+    """Right after the call: to its employee, or to a head when ``nobody`` took it."""
+    head = "📵 Никто не взял трубку" if nobody else "📵 Пропущенный звонок"
+    hint = "Перезвоните или поручите звонок сотруднику." if nobody else "Перезвоните клиенту."
+    return [
+        title(f"{head} · {fmt.local(at):%H:%M}"),
+        block(line(b(phone_text(phone))), _card_line(card, in_crm), line(hint)),
+    ]
+
+
+def after(delta: timedelta) -> str:
+    """'40 с', '7 мин', '1 ч 5 мин'."""
+    seconds = max(int(delta.total_seconds()), 0)
+    return f"{seconds} с" if seconds < 60 else ago(delta)
+
+
+def live_callback_note(
+    phone: str, card: Card | None, delay: timedelta, by: str | None
+) -> list[Block]:
+    """The follow-up in the alert's dialog; ``by``: who called back, None for the reader."""
+    who = f"{by} перезвонил(а)" if by else "перезвонили"
+    about = f" · {short(card.title)}" if card is not None else ""
+    return [block(line("✅ ", b(phone_text(phone)), about, f": {who} через {after(delay)}"))]
