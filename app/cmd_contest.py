@@ -91,7 +91,7 @@ def _start(
         ),
     )
     if args.json:
-        return {"id": contest_id}
+        return contest_id  # a JSON number, and still the id as the last line
     what = f"{draft.metric}, {draft.start}..{draft.end}"
     return f"contest {draft.name!r} ({what}) started\n{contest_id}"
 
