@@ -12,6 +12,7 @@ from sqlalchemy.engine import Engine
 from app.config import Config
 from crm.auth import AppAuth, EngineTokenStore, RestAuth, WebhookAuth, portal_key
 from crm.client import BitrixClient
+from crm.offline import OfflineOptions
 from crm.pacing import LeakyBucket
 from crm.sync import SyncOptions
 from store.db import make_engine
@@ -79,4 +80,13 @@ def sync_options(config: Config) -> SyncOptions:
         calls_window=timedelta(days=sync.calls_window_days),
         calls_reread=timedelta(days=sync.calls_reread_days),
         reconcile_every=timedelta(hours=sync.reconcile_hours),
+    )
+
+
+def offline_options(config: Config) -> OfflineOptions:
+    """How ``crm.offline.drain_forever`` drains the portal's offline queue (app mode)."""
+    return OfflineOptions(
+        poll_seconds=config.events.offline_poll_seconds,
+        connector=APP_CONNECTOR,
+        tz=config.portal.zone,
     )
