@@ -166,3 +166,23 @@ def test_the_bitrix_keyboard_walks_the_same_steps(sqlite_engine: Engine) -> None
         assert "руководители" in text
     (stored,) = contests(sqlite_engine)
     assert (stored.prize, stored.created_by, stored.department_id) == ("торт", "bitrix:11", 2)
+
+
+async def test_streaks_is_a_command_like_every_report(sqlite_engine: Engine) -> None:
+    from decimal import Decimal
+
+    from kpi.settings import PlanBook
+    from reports.build import build_report, report_xlsx
+
+    write_world(sqlite_engine)
+    plans = PlanBook(departments={1: {"month": {"calls": Decimal(22)}}})
+    world = make_world(
+        sqlite_engine, builder=build_report, xlsx=report_xlsx, kpi=make_settings(plans=plans)
+    )
+    head = PEOPLE[HEAD]
+    await world.send(tg.message("/streaks", sender=head, chat=tg.private(head)))
+    photo = world.last("sendPhoto")
+    caption = photo.params["caption"]
+    assert "Серии" in caption and "Продажи Москва" in caption
+    assert next(iter(photo.files.values())).startswith(b"\x89PNG")
+    assert world.fake.errors == []
