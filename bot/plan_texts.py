@@ -1,4 +1,7 @@
-"""What /plan set answers, in both chats (plain text: each front end escapes names)."""
+"""What /plan set and /calls клиент answer, in both chats.
+
+Plain text: each front end escapes the names it shows.
+"""
 
 from __future__ import annotations
 
@@ -41,3 +44,10 @@ METRIC_NAMES = {
 CONFIRM_BY_TEXT = "Чтобы подтвердить, напишите: /plan {words} да"
 CONFIRM_WORDS = frozenset({"да", "yes", "confirm", "подтвердить"})
 CANCEL_WORDS = frozenset({"отмена", "cancel", "нет", "no"})
+
+# /calls клиент NAME [период]: calls and talk time with a client.
+CLIENT_USAGE = "Напишите, с каким клиентом: /calls клиент Ромашка [период]."
+CLIENT_NONE = "Клиент «{name}», {period}: звонков не было (среди тех, кого вам видно)."
+CLIENT_HEAD = "Звонки с клиентом «{name}», {period}:"
+CLIENT_LINE = "{title} — {calls}, в разговорах {talk}"
+CLIENT_MORE = "… и ещё {count}: уточните название."

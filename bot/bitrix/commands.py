@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from bot import reporting
+from bot import client_calls, reporting
 from bot.access import Viewer, default_target, may_see, resolve_viewer
 from bot.args import Ambiguity, Parsed, Problem, Target, parse_args
 from bot.bitrix import texts
@@ -112,6 +112,18 @@ class _Turn:
             return Reply(texts.STRANGER)
         if command == "export":
             return self.export(params)
+        special = self.plans_and_clients(command, params)
+        if special is not None:
+            return special
+        if command not in self.deps.report_names:
+            return Reply(texts.fill(texts.UNKNOWN_COMMAND, command=command))
+        return self.report(command, params)
+
+    def plans_and_clients(self, command: str, params: str) -> Reply | None:
+        """/plan set (bot.plan_set) and /calls клиент NAME (bot.client_calls)."""
+        if command == "calls" and client_calls.is_client_query(params):
+            text = client_calls.answer(self.session, self.deps.kpi, self.viewer, params, self.now)
+            return Reply(bb_text(text))
         if command == "plan" and is_plan_set(params):
             text, keyboard = plan_set_reply(
                 self.session,
@@ -122,9 +134,7 @@ class _Turn:
                 keyboards=self.deps.settings.keyboards,
             )
             return Reply(text, keyboard=keyboard)
-        if command not in self.deps.report_names:
-            return Reply(texts.fill(texts.UNKNOWN_COMMAND, command=command))
-        return self.report(command, params)
+        return None
 
     def game(self, command: str, params: str) -> Reply | None:
         """/me with streaks, contest places and badges; /contest (bot.bitrix.contest)."""

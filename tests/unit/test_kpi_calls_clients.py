@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from decimal import Decimal
 
+import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -12,6 +14,17 @@ from kpi.periods import parse_period
 from kpi.scope import company_scope, employee_scope
 from reports.build import build_report
 from store.models import Call, Company, Contact, Deal
+from tests.fakes import tg_updates as tg
+from tests.fakes.bot_world import (
+    ADMIN,
+    EMPLOYEE,
+    HEAD,
+    PEOPLE,
+    FakeBuilder,
+    World,
+    make_world,
+    write_world,
+)
 from tests.kpi_data import MSK, PORTAL, Data, at, make_settings, team
 
 NOW = at(MSK, 2026, 3, 20, 12)
@@ -99,3 +112,49 @@ def test_top_clients_by_talk_time(store_engine: Engine) -> None:
     assert "Клиенты по времени разговоров:" in built.text_html
     assert "Ольга Сидорова" in built.text_html
     assert "Ромашка" not in built.text_html  # Vera's scope holds only her own calls
+
+
+# --- /calls клиент NAME in Telegram (the real dispatcher, the fake Bot API) ---------------
+
+
+@pytest.fixture
+def world(sqlite_engine: Engine) -> Iterator[World]:
+    write_world(sqlite_engine)
+    mon = at(MSK, 2026, 3, 2, 15)
+    with Session(sqlite_engine) as session:
+        for n, (user, seconds) in enumerate([(11, 120), (11, 60), (10, 600)], start=100):
+            session.add(
+                Call(
+                    id=n,
+                    user_id=user,
+                    call_type=1,
+                    phone_raw=f"7911000{n}",
+                    phone=f"7911000{n}",
+                    start_at=mon,
+                    duration=seconds,
+                    failed_code="200",
+                    crm_entity_type="COMPANY",
+                    crm_entity_id=2,
+                )
+            )
+        session.commit()
+    world = make_world(sqlite_engine)
+    yield world
+    assert world.fake.errors == []
+
+
+async def test_calls_with_a_client_shows_what_the_asker_may_see(world: World) -> None:
+    await world.send(tg.message("/calls клиент клиент 2 неделя", sender=PEOPLE[HEAD]))
+    text = str(world.last("sendMessage").params["text"])
+    # Boris heads "Продажи Москва": his two calls, not Anna's (department "Продажи")
+    assert "Звонки с клиентом «клиент 2», неделя 2–8 марта:" in text
+    assert "ООО Клиент 2 — 2\u00a0звонка, в разговорах 3\u00a0мин" in text
+    await world.send(tg.message("/calls клиент Клиент 2 неделя", sender=PEOPLE[ADMIN]))
+    assert "3\u00a0звонка, в разговорах 13\u00a0мин" in str(
+        world.last("sendMessage").params["text"]
+    )
+    await world.send(tg.message("/calls клиент Клиент 2 неделя", sender=PEOPLE[EMPLOYEE]))
+    assert "звонков не было" in str(world.last("sendMessage").params["text"])
+    await world.send(tg.message("/calls неделя", sender=PEOPLE[ADMIN]))
+    assert isinstance(world.builder, FakeBuilder)
+    assert world.builder.calls[-1][:2] == ("calls", "week")  # plain /calls: the report

@@ -236,3 +236,21 @@ def test_bitrix_confirmation_is_checked_again_for_whoever_sends_it(bitrix: Bitri
     no = next(k for k in keys if k["TEXT"] == "Отмена")
     assert "Отменено" in _say(bitrix, BORIS, no["COMMAND_PARAMS"])[0]
     assert _stored(bitrix.engine) == []
+
+
+def test_bitrix_calls_with_a_client_is_a_text_answer(bitrix: BitrixDeps) -> None:
+    event = ChatEvent(
+        type="ONIMBOTV2COMMANDADD",
+        dialog_id="chat5",
+        user_id=BORIS,
+        text="/calls клиент [b]Нет такого[/b] неделя",
+        command="calls",
+        params="клиент [b]Нет такого[/b] неделя",
+        context="textarea",
+    )
+    reply = answer(bitrix, event, rf.NOW)
+    assert reply is not None
+    assert reply.report is None
+    # BB-code in the name is made inert
+    assert reply.text.startswith("Клиент «(b)Нет такого(/b)», неделя")
+    assert reply.text.endswith("звонков не было (среди тех, кого вам видно).")

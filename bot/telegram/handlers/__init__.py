@@ -10,6 +10,7 @@ from aiogram import Router
 
 from bot.telegram.handlers import (
     buttons,
+    client_calls,
     contest,
     errors,
     link,
@@ -27,6 +28,7 @@ def get_routers() -> list[Router]:
         start.make_router(),
         link.make_router(),
         plan_set.make_router(),  # /plan set before /plan, the report
+        client_calls.make_router(),  # /calls клиент before /calls, the report
         contest.make_router(),
         reports.make_router(),
         buttons.make_router(),
