@@ -37,6 +37,7 @@ ORDER = (1, 0, 2)
 STEP_PX = (300.0, 225.0, 165.0)
 NAME_PX = 28
 VALUE_PX = 30
+VALUE_LEAST_PX = 20
 STEP_W = 300.0
 GAP = 30.0
 
@@ -102,9 +103,10 @@ def podium_figure(
         for n, part in enumerate(reversed(_name_lines(place.name, STEP_W + GAP - 8))):
             y = top + 96 + n * (NAME_PX + 8)
             page.text(cx, y, part, size=NAME_PX, color=INK, ha="center", va="baseline", bold=True)
-        value = fit(place.value, STEP_W - 20, VALUE_PX, bold=True)
+        size = _fitting(place.value, STEP_W - 24)
+        value = fit(place.value, STEP_W - 24, size, bold=True)
         page.text(
-            cx, base + 26, value, size=VALUE_PX, color=WHITE, ha="center", va="baseline", bold=True
+            cx, base + 26, value, size=size, color=WHITE, ha="center", va="baseline", bold=True
         )
     if note:
         page.text(
@@ -138,6 +140,17 @@ def _name_lines(name: str, width: float) -> list[str]:
     return [fit(part, width, NAME_PX, bold=True) for part in (first, rest) if part]
 
 
+def _fitting(text: str, width: float) -> float:
+    """The value's size: as big as fits the step, down to a readable least."""
+    size = float(VALUE_PX)
+    while size > VALUE_LEAST_PX and text_px(text, size, bold=True) > width:
+        size -= 2
+    return size
+
+
 def _initials(name: str) -> str:
+    """'КС' for Кирилл Симонов; 'М' for a team such as 'Отдел продаж Москва' (its last word)."""
     parts = [p for p in name.split() if p]
+    if len(parts) > 2:
+        parts = parts[-1:]
     return "".join(p[0] for p in parts[:2]).upper() or "?"

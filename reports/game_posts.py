@@ -20,7 +20,7 @@ from reports.caption import bitrix, telegram
 from reports.game_texts import KIND_TITLES, metric_title, value_text
 from reports.markup import TELEGRAM_CAPTION, TELEGRAM_MESSAGE, Block, b, block, i, line, listing
 from reports.morning import Post
-from reports.text import Fmt, short
+from reports.text import Fmt, plural, short
 
 Text = tuple[str, str]  # (Telegram HTML, Bitrix24 BB-code)
 SHOWN = 5
@@ -184,7 +184,12 @@ def _podium(st: Standings, winners: list[Standing], fmt: Fmt) -> bytes:
     note = ""
     if rest > 0 and len(st.rows) > 3:
         fourth = st.rows[3]
-        note = f"ещё {rest} участников; 4-е место: {fourth.name}, "
+        others = (
+            plural(rest, "команда", "команды", "команд")
+            if st.teams
+            else plural(rest, "участник", "участника", "участников")
+        )
+        note = f"ещё {others}; 4-е место: {fourth.name}, ".replace("\u00a0", " ")
         note += value_text(c.metric, fourth.value, fmt).replace("\u00a0", " ")
     places = [Place(r.name, value_text(c.metric, r.value, fmt)) for r in winners]
     prize = f"Приз: {c.prize}" if c.prize else ""

@@ -57,7 +57,7 @@ def value_text(metric: str, value: Decimal, fmt: Fmt) -> str:
         return f"{number(value)} б."
     units = {
         "calls": ("звонок", "звонка", "звонков"),
-        "successful_calls": ("успешный", "успешных", "успешных"),
+        "successful_calls": ("успешный звонок", "успешных звонка", "успешных звонков"),
         "meetings": ("встреча", "встречи", "встреч"),
         "emails": ("письмо", "письма", "писем"),
         "new_deals": ("сделка", "сделки", "сделок"),
