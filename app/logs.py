@@ -16,3 +16,5 @@ def setup_logging(level: str = "INFO") -> None:
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
     # Each start checks the schema; "Context impl SQLiteImpl" on every command is noise.
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    # "Adding job tentatively" and "Running job" for every job and every fire: noise at INFO.
+    logging.getLogger("apscheduler").setLevel(max(logging.WARNING, logging.getLevelName(level)))

@@ -81,9 +81,11 @@ def people_directory(config: Config, engine: Engine) -> Callable[[], People]:
     def current() -> People:
         with Session(engine) as session:
             heads = list(session.execute(select(col(Department.id), col(Department.head_id))))
-            links = dict(
-                session.execute(select(col(TelegramLink.user_id), col(TelegramLink.telegram_id)))
+            # Not dict(result): a Result has keys() (its column names), so dict() would index it.
+            found = session.execute(
+                select(col(TelegramLink.user_id), col(TelegramLink.telegram_id))
             )
+            links = {user_id: telegram_id for user_id, telegram_id in found}
         persons = [
             JobPerson(uid, p.telegram_id if p.telegram_id else links.get(uid), role=p.role)
             for uid, p in listed.items()
