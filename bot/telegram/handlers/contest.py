@@ -10,17 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import html
-from enum import StrEnum
 from typing import Any
 
 from aiogram import Router
 from aiogram.enums import ParseMode
 from aiogram.filters import Command, CommandObject
-from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlmodel import Session
 
 from bot.access import Viewer
@@ -43,74 +40,25 @@ from bot.game_texts import (
     kind_title,
     metric_title,
 )
+from bot.telegram.contest_keyboards import (
+    ContestCb,
+    Metric,
+    Span,
+    Step,
+    keyboard_of,
+    kinds_keyboard,
+)
 from bot.telegram.deps import TelegramDeps
 from bot.telegram.filters import KnownViewer
 from bot.telegram.present import reply
 from kpi.contest_input import ContestDraft, ContestError
-from kpi.contests import CONTEST_METRICS, KINDS
+from kpi.contests import CONTEST_METRICS
 from store.models import Department
-
-
-class Step(StrEnum):
-    KIND = "k"
-    METRIC = "m"
-    PERIOD = "p"
-    NO_PRIZE = "n"
-    GO = "g"
-    CANCEL = "x"
-
-
-class Kind(StrEnum):
-    TOP = "top"
-    TARGET = "target"
-    TEAMS = "teams"
-
-
-class Metric(StrEnum):
-    CALLS = "calls"
-    SUCCESSFUL_CALLS = "successful_calls"
-    TALK_MINUTES = "talk_minutes"
-    MEETINGS = "meetings"
-    EMAILS = "emails"
-    NEW_DEALS = "new_deals"
-    DEALS_WON = "deals_won"
-    REVENUE = "revenue"
-    POINTS = "points"
-    NONE = "-"
-
-
-class Span(StrEnum):
-    WEEK = "week"
-    NEXT_WEEK = "next_week"
-    MONTH = "month"
-    NEXT_MONTH = "next_month"
-    NONE = "-"
-
-
-class ContestCb(CallbackData, prefix="c1"):
-    """A step of the flow with what was chosen so far (at most 64 bytes)."""
-
-    step: Step
-    kind: Kind = Kind.TOP
-    metric: Metric = Metric.NONE
-    span: Span = Span.NONE
 
 
 class ContestForm(StatesGroup):
     prize = State()
     confirm = State()
-
-
-def _keyboard(buttons: list[tuple[str, ContestCb]], per_row: int) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    for label, data in buttons:
-        builder.button(text=label, callback_data=data)
-    builder.adjust(per_row)
-    return builder.as_markup()
-
-
-def kinds_keyboard() -> InlineKeyboardMarkup:
-    return _keyboard([(kind_title(k), ContestCb(step=Step.KIND, kind=Kind(k))) for k in KINDS], 1)
 
 
 async def cmd_contest(
@@ -177,14 +125,14 @@ async def on_step(
             (metric_title(m), ContestCb(step=Step.METRIC, kind=data.kind, metric=Metric(m)))
             for m in CONTEST_METRICS
         ]
-        await _edit(message, STEP_METRIC.format(kind=kind_title(kind)), _keyboard(buttons, 3))
+        await _edit(message, STEP_METRIC.format(kind=kind_title(kind)), keyboard_of(buttons, 3))
     elif data.step is Step.METRIC:
         buttons = [
             (label, ContestCb(step=Step.PERIOD, kind=data.kind, metric=data.metric, span=Span(s)))
             for s, label in SPANS.items()
         ]
         text = STEP_PERIOD.format(kind=kind_title(kind), metric=metric_title(metric))
-        await _edit(message, text, _keyboard(buttons, 2))
+        await _edit(message, text, keyboard_of(buttons, 2))
     elif data.step is Step.PERIOD:
         await state.set_state(ContestForm.prize)
         await state.update_data(kind=kind, metric=metric, span=data.span.value)
@@ -194,7 +142,7 @@ async def on_step(
         )
         markup = None
         if kind != "target":
-            markup = _keyboard([(NO_PRIZE, ContestCb(step=Step.NO_PRIZE, kind=data.kind))], 1)
+            markup = keyboard_of([(NO_PRIZE, ContestCb(step=Step.NO_PRIZE, kind=data.kind))], 1)
         await _edit(message, text, markup)
     elif data.step is Step.NO_PRIZE:
         await _confirm(message, state, deps, session, viewer, prize="")
@@ -254,7 +202,7 @@ async def _confirm(
     if draft.department_id is not None:
         dept = session.get(Department, draft.department_id)
         who = dept.name if dept is not None else who
-    markup = _keyboard(
+    markup = keyboard_of(
         [(CONFIRM, ContestCb(step=Step.GO)), (CANCEL, ContestCb(step=Step.CANCEL))], 2
     )
     await _say(message, STEP_CONFIRM.format(summary=summary(draft, who)), markup, typed=typed)
