@@ -20,7 +20,7 @@ from reports.caption import bitrix, telegram
 from reports.game_texts import KIND_TITLES, metric_title, value_text
 from reports.markup import TELEGRAM_CAPTION, TELEGRAM_MESSAGE, Block, b, block, i, line, listing
 from reports.morning import Post
-from reports.text import Fmt, plural, short
+from reports.text import Fmt, number, plural, short
 
 Text = tuple[str, str]  # (Telegram HTML, Bitrix24 BB-code)
 SHOWN = 5
@@ -56,9 +56,14 @@ def _row_line(st: Standings, row: Standing, fmt: Fmt) -> tuple[str, ...]:
         tail = (
             " ✅"
             if reached
-            else f" (ещё {value_text(st.contest.metric, missing or Decimal(0), fmt)})"
+            else f" (до цели {_short(st.contest.metric, missing or Decimal(0), fmt)})"
         )
     return (f"{row.rank}. ", short(row.name), f" — {value}{tail}")
+
+
+def _short(metric: str, value: Decimal, fmt: Fmt) -> str:
+    """A distance without its unit (the line already says it): '20', '150 000 ₽'."""
+    return fmt.money(value) if metric == "revenue" else number(value)
 
 
 def standings_blocks(st: Standings, fmt: Fmt, *, shown: int = SHOWN) -> list[Block]:
@@ -78,8 +83,10 @@ def _prize(st: Standings) -> list[Block]:
 
 def start_text(st: Standings, fmt: Fmt) -> Text:
     c = st.contest
-    starts = "Стартовал конкурс" if st.status == "running" else f"С {_day(c.start_day)} конкурс"
-    blocks = [_head("🚀", starts, st)]
+    running = st.status == "running"
+    blocks = [_head("🚀", "Стартовал конкурс" if running else "Объявлен конкурс", st)]
+    if not running:
+        blocks.append(block(line("Старт ", b(_day(c.start_day)), f", финиш {_day(c.end_day)}.")))
     if c.kind == "target" and st.target is not None:
         goal = value_text(c.metric, st.target, fmt)
         blocks.append(block(line("Цель: ", b(goal), ". Побеждает тот, кто дойдёт первым.")))
@@ -120,7 +127,7 @@ def nudge_text(st: Standings, row: Standing, above: Standing, fmt: Fmt) -> Text:
             line(
                 "Ещё ",
                 b(value_text(metric, need, fmt)),
-                f" — и вы обойдёте {short(above.name)} (на {above.rank}-м месте).",
+                f" — и вы будете выше, чем {short(above.name)} (сейчас {above.rank}-е место).",
             )
         ),
     ]

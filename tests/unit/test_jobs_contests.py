@@ -137,7 +137,7 @@ async def test_nudges_go_at_pace_times_only_and_never_in_quiet_hours(
     # 3 more and she passes Vera, the one right above her
     assert len(nudges) == 1
     assert "на 3-м месте" in nudges[0] and "<b>3\xa0звонка</b>" in nudges[0]
-    assert "обойдёте Vera Sidorova (на 2-м месте)" in nudges[0]
+    assert "будете выше, чем Vera Sidorova (сейчас 2-е место)" in nudges[0]
     # Boris leads, Vera is nudged too (ties: 1 more passes him); Boris is not nudged
     assert len(texts(sender, "telegram:1011")) == 0
     # 21:05 is in quiet hours: even asked for, no nudge goes out
