@@ -346,7 +346,6 @@ class AppAuth:
                 why = f"the portal no longer accepts the refresh token ({exc.code}"
                 why += f": {exc.description})" if exc.description else ")"
                 self._dead = (base.refresh_token, why)
-                log.error("Bitrix24 app mode: %s; run %s", why, self._command)
                 raise ReauthorizeRequired(why, self._command) from None
             await self._store.save(fresh)
             self._tokens = fresh
