@@ -16,7 +16,16 @@ from datetime import date, datetime, timedelta
 from sqlmodel import Session
 
 from bot.access import Viewer
-from bot.game_texts import KIND_WORDS, METRIC_WORDS, kind_title
+from bot.game_texts import (
+    KIND_WORDS,
+    LIST_EMPTY,
+    LIST_HEAD,
+    METRIC_WORDS,
+    STOP_BAD,
+    STOP_DONE,
+    STOP_NOT_YOURS,
+    kind_title,
+)
 from bot.settings import Role
 from kpi.contest_input import (
     ContestDraft,
@@ -25,11 +34,11 @@ from kpi.contest_input import (
     parse_day,
     period_days,
 )
-from kpi.contests import CONTEST_METRICS
+from kpi.contests import CONTEST_METRICS, contests_in, status_of
 from kpi.scope import find_departments
 from kpi.settings import KpiSettings
-from reports.game_texts import metric_title
-from store.game_models import Contest, add_contest
+from reports.game_texts import STATUS_TITLES, metric_title
+from store.game_models import Contest, add_contest, stop_contest
 
 _TARGET = frozenset({"цель", "target"})
 _DEPARTMENT = frozenset({"отдел", "department", "dept"})
@@ -224,3 +233,43 @@ def summary(draft: ContestDraft, department: str) -> str:
         lines.append(f"Цель: {draft.target}")
     lines.append(f"Приз: {draft.prize or 'без приза'}")
     return "\n".join(lines)
+
+
+def listing(session: Session, settings: KpiSettings, viewer: Viewer, *, now: datetime) -> str:
+    """The contests not over yet that the asker may run: id, name, dates, status."""
+    allowed = allowed_departments(viewer)
+    lines = []
+    for contest in contests_in(session, include_stopped=False):
+        status = status_of(contest, now, settings.tz)
+        mine = allowed is None or contest.department_id in allowed
+        if status in ("scheduled", "running") and mine:
+            lines.append(
+                f"№{contest.id} «{contest.name}» · {metric_title(contest.metric)} · "
+                f"{contest.start_day:%d.%m}–{contest.end_day:%d.%m} · {STATUS_TITLES[status]}"
+            )
+    return "\n".join([LIST_HEAD, *lines]) if lines else LIST_EMPTY
+
+
+def stop(session: Session, viewer: Viewer, text: str, *, now: datetime) -> str:
+    """Stop a contest by its number, if the asker may run contests for its department."""
+    number = text.strip().lstrip("№#")
+    contest = session.get(Contest, int(number)) if number.isdigit() else None
+    if contest is None:
+        return STOP_BAD
+    allowed = allowed_departments(viewer)
+    if allowed is not None and contest.department_id not in allowed:
+        return STOP_NOT_YOURS
+    stopped = stop_contest(session, int(number), now)
+    assert stopped is not None
+    return STOP_DONE.format(id=stopped.id, name=stopped.name)
+
+
+def action_of(text: str) -> tuple[str, str]:
+    """("list", ""), ("stop", "12") or ("start", the words) from /contest's arguments."""
+    first, _, rest = text.strip().partition(" ")
+    word = first.lower()
+    if word in ("list", "список"):
+        return "list", ""
+    if word in ("stop", "стоп"):
+        return "stop", rest
+    return "start", text

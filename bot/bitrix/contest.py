@@ -14,7 +14,18 @@ from sqlmodel import Session
 
 from bot.access import Viewer
 from bot.bitrix.keyboard import button, rows
-from bot.contests import ContestRules, Words, draft_of, may_start, read_words, start, summary
+from bot.contests import (
+    ContestRules,
+    Words,
+    action_of,
+    draft_of,
+    listing,
+    may_start,
+    read_words,
+    start,
+    stop,
+    summary,
+)
 from bot.game_texts import (
     CONFIRM,
     ONLY_HEADS,
@@ -48,6 +59,14 @@ def contest_reply(
 ) -> Answer:
     if not may_start(viewer):
         return ONLY_HEADS, None
+    action, rest = action_of(params)
+    if action != "start":
+        done = (
+            listing(session, settings, viewer, now=now)
+            if action == "list"
+            else stop(session, viewer, rest, now=now)
+        )
+        return bb_text(done), None
     words = read_words(params)
     base = params.split("приз:", maxsplit=1)[0].replace(" go", "").strip()
     if words.empty:

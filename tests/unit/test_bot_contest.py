@@ -186,3 +186,32 @@ async def test_streaks_is_a_command_like_every_report(sqlite_engine: Engine) -> 
     assert "Серии" in caption and "Продажи Москва" in caption
     assert next(iter(photo.files.values())).startswith(b"\x89PNG")
     assert world.fake.errors == []
+
+
+async def test_list_and_stop_from_chat_within_ones_own_tree(
+    world: World, sqlite_engine: Engine
+) -> None:
+    with Session(sqlite_engine) as session:
+        for dept in (2, 1):
+            days = {"start_day": date(2026, 3, 2), "end_day": date(2026, 3, 20)}
+            session.add(
+                Contest(
+                    name=f"Конкурс {dept}",
+                    metric="calls",
+                    department_id=dept,
+                    created_at=NOW,
+                    **days,
+                )  # fmt: skip
+            )
+        session.commit()
+    head = PEOPLE[HEAD]
+    chat = tg.private(head)
+    await world.send(tg.message("/contest list", sender=head, chat=chat))
+    listed = world.last("sendMessage").params["text"]
+    assert "№1 «Конкурс 2»" in listed and "Конкурс 1" not in listed  # not Boris's department
+    await world.send(tg.message("/contest stop 2", sender=head, chat=chat))
+    assert "не вашего отдела" in world.last("sendMessage").params["text"]
+    await world.send(tg.message("/contest stop 1", sender=head, chat=chat))
+    assert "№1 «Конкурс 2» остановлен" in world.last("sendMessage").params["text"]
+    stopped = {c.id: c.stopped_at for c in contests(sqlite_engine)}
+    assert stopped[1] is not None and stopped[2] is None

@@ -21,7 +21,17 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from sqlmodel import Session
 
 from bot.access import Viewer
-from bot.contests import Words, draft_of, may_start, read_words, start, summary
+from bot.contests import (
+    Words,
+    action_of,
+    draft_of,
+    listing,
+    may_start,
+    read_words,
+    start,
+    stop,
+    summary,
+)
 from bot.game_texts import (
     CANCEL,
     CANCELLED,
@@ -74,7 +84,16 @@ async def cmd_contest(
     if not may_start(viewer):
         await reply(message, html.escape(ONLY_HEADS))
         return
-    words = read_words(command.args or "")
+    action, rest = action_of(command.args or "")
+    if action != "start":
+        now = deps.clock()
+        if action == "list":
+            text = await asyncio.to_thread(listing, session, deps.kpi, viewer, now=now)
+        else:
+            text = await asyncio.to_thread(stop, session, viewer, rest, now=now)
+        await reply(message, html.escape(text))
+        return
+    words = read_words(rest)
     if words.empty:
         await reply(message, html.escape(STEP_KIND), reply_markup=kinds_keyboard())
         return
