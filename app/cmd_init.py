@@ -18,7 +18,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 
+from aiogram.exceptions import TelegramNetworkError
 from aiogram.utils.token import TokenValidationError
+from pydantic import ValidationError
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
 from app import setup_texts as texts
@@ -32,6 +35,7 @@ from app.setup_prompt import InitAborted, Prompt
 from app.setup_telegram import FoundChat, TelegramAPIError, make_bot, wait_for_team_chat
 from app.wiring import bitrix_client, http_client
 from crm.errors import BitrixError
+from store.errors import StoreError
 
 CHAT_WAIT_SECONDS = 300.0
 
@@ -70,6 +74,55 @@ async def check_webhook(ask: Prompt, base: Config, url: str) -> tuple[str, Porta
         url = "" if found is None else url
 
 
+def _zone_and_store(
+    ask: Prompt, base: Config, url: str, found: PortalProbe, folder: Path
+) -> Config:
+    """The time zone and the store, asked again until the config takes them."""
+    default_store = base.storage.url
+    if default_store == "sqlite:///crm-pulse.db":
+        default_store = f"sqlite:///{folder / 'crm-pulse.db'}"
+    while True:
+        zone = ask.text("Portal time zone", found.time_zone or base.portal.timezone)
+        storage = ask.text("Store (SQLite file or PostgreSQL URL)", default_store)
+        try:
+            return _with(
+                base, portal={"webhook_url": url, "timezone": zone}, storage={"url": storage}
+            )
+        except ValidationError as exc:
+            for error in exc.errors():
+                key = ".".join(str(part) for part in error["loc"])
+                ask.fail(f"{key}: {error['msg']}", "type it again")
+            if not ask.interactive:
+                raise InitAborted from None
+
+
+async def _read_portal(ask: Prompt, config: Config, url: str, found: PortalProbe) -> Draft:
+    """The first sync into the store, then the questions answered from it."""
+    ask.say("Reading the portal into the store (the first sync)...")
+    try:
+        engine = open_store(config)
+    except (SQLAlchemyError, StoreError) as exc:
+        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+        ask.fail(f"the store cannot be opened: {reason}", texts.store_fix("postgresql"))
+        raise InitAborted from None
+    try:
+        progress = Progress(ask.out) if ask.interactive else None
+        try:
+            report = await sync_once(config, engine, full=True, progress=progress)
+        except BitrixError as exc:
+            ask.fail(*portal_problem(exc))
+            raise InitAborted from None
+        finally:
+            if progress:
+                progress.close()
+        print_report(report, ask.out)
+        now = found.server_time or datetime.now(tz=UTC)
+        with Session(engine) as session:
+            return choose(ask, session, config, url=url, found=found, now=now)
+    finally:
+        engine.dispose()
+
+
 def _with(config: Config, **sections: dict[str, object]) -> Config:
     data = config.model_dump()
     for name, values in sections.items():
@@ -95,6 +148,12 @@ async def team_chat(ask: Prompt, token: str, api_base: str | None) -> tuple[str,
         try:
             try:
                 me = await bot.get_me()
+            except TelegramNetworkError as exc:
+                ask.fail(
+                    f"{texts.TELEGRAM_UNREACHABLE[0]} ({exc.message})",
+                    texts.TELEGRAM_UNREACHABLE[1],
+                )
+                raise InitAborted from None
             except TelegramAPIError as exc:
                 ask.fail(f"{texts.TOKEN_REJECTED[0]} ({exc.message})", texts.TOKEN_REJECTED[1])
                 if not ask.interactive:
@@ -145,25 +204,8 @@ async def init(args: argparse.Namespace, ask: Prompt, folder: Path) -> int:
     base = load_config(None)  # CRM_PULSE_* variables already set are the defaults
     url = args.webhook_url or base.portal.webhook_url.get_secret_value()
     url, found = await check_webhook(ask, base, url)
-    zone = ask.text("Portal time zone", found.time_zone or base.portal.timezone)
-    default_store = base.storage.url
-    if default_store == "sqlite:///crm-pulse.db":
-        default_store = f"sqlite:///{folder / 'crm-pulse.db'}"
-    storage = ask.text("Store (SQLite file or PostgreSQL URL)", default_store)
-    config = _with(base, portal={"webhook_url": url, "timezone": zone}, storage={"url": storage})
-    ask.say("Reading the portal into the store (the first sync)...")
-    engine = open_store(config)
-    try:
-        progress = Progress(ask.out) if ask.interactive else None
-        report = await sync_once(config, engine, full=True, progress=progress)
-        if progress:
-            progress.close()
-        print_report(report, ask.out)
-        now = found.server_time or datetime.now(tz=UTC)
-        with Session(engine) as session:
-            draft = choose(ask, session, config, url=url, found=found, now=now)
-    finally:
-        engine.dispose()
+    config = _zone_and_store(ask, base, url, found, folder)
+    draft = await _read_portal(ask, config, url, found)
     token = args.telegram_token or base.telegram.token.get_secret_value()
     token, chat = await team_chat(ask, token, base.telegram.api_base)
     draft = _finish(ask, draft, token=token, chat=chat, base=base)

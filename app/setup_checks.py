@@ -39,6 +39,7 @@ from crm.client import BitrixClient
 from crm.errors import BitrixError, MethodNotFound
 from jobs.settings import JOB_NAMES
 from store.db import make_engine
+from store.errors import StoreError
 from store.migrate import alembic_config
 
 Status = Literal["ok", "warn", "fail"]
@@ -177,7 +178,7 @@ def store_lines(config: Config) -> list[Line]:
         with engine.connect() as connection:
             current = MigrationContext.configure(connection).get_current_revision()
         head = ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
-    except SQLAlchemyError as exc:
+    except (SQLAlchemyError, StoreError) as exc:
         reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
         return [Line("fail", f"store {shown} unreachable: {reason}", texts.store_fix(kind))]
     finally:

@@ -145,6 +145,8 @@ async def test_interactive_init_driven_through_the_terminal(
         answers = [
             w.emulator.webhook_url.replace("testcode", "typo"),  # refused: asked again
             w.emulator.webhook_url,
+            "Mars/Olympus",  # not a time zone: both asked again
+            "",
             "",  # time zone: the default
             "",  # store: the default
             "99",  # not a department: asked again
@@ -161,6 +163,7 @@ async def test_interactive_init_driven_through_the_terminal(
         code, out = await _init(w, _args(fast_env, non_interactive=False), terminal)
     assert code == 0, out
     assert "fail the portal rejected the webhook" in out
+    assert "fail portal.timezone: Value error, unknown time zone 'Mars/Olympus'" in out
     assert "Not department ids of this portal: '99'" in out
     assert "fail the Telegram bot token is malformed" in out
     assert "fail Telegram rejected the bot token" in out
@@ -190,4 +193,16 @@ def test_without_a_terminal_init_asks_for_non_interactive(
     code = cmd_init.run(_args(fast_env, non_interactive=False), io.StringIO(""), io.StringIO())
     assert code == 2
     assert "--non-interactive" in capsys.readouterr().err
+    assert not _file(fast_env)[0]
+
+
+async def test_an_unreachable_store_is_one_line(fast_env: Path) -> None:
+    async with world() as w:
+        args = _args(fast_env, webhook_url=w.emulator.webhook_url)
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setenv("CRM_PULSE_STORAGE__URL", "postgresql+psycopg://nobody@127.0.0.1:9/none")
+            code, out = await _init(w, args)
+    assert code == 1
+    assert "fail the store cannot be opened" in out
+    assert "Traceback" not in out
     assert not _file(fast_env)[0]
