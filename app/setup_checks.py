@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Literal
 
@@ -131,8 +131,8 @@ def _zone(config: Config, found: PortalProbe, now: datetime) -> Line:
     return ok(f"time zone {zone}")
 
 
-def _offset(delta: object) -> str:
-    seconds = int(getattr(delta, "total_seconds", lambda: 0)())
+def _offset(delta: timedelta) -> str:
+    seconds = int(delta.total_seconds())
     sign = "+" if seconds >= 0 else "-"
     return f"{sign}{abs(seconds) // 3600:02d}:{abs(seconds) % 3600 // 60:02d}"
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 from app.config import Config
-from app.setup_checks import Line, schedule_lines, store_lines
-from app.setup_portal import missing_scopes
+from app.setup_checks import Line, _zone, schedule_lines, store_lines
+from app.setup_portal import PortalProbe, missing_scopes
 
 
 def test_a_line_shows_the_fix_only_when_something_is_wrong() -> None:
@@ -53,3 +53,20 @@ def test_a_missing_store_file_fails_without_creating_it(tmp_path: Path) -> None:
     assert line.status == "fail"
     assert "does not exist" in line.what
     assert not store.exists()
+
+
+def _probe(zone: str, offset_hours: int) -> PortalProbe:
+    clock = datetime(2026, 12, 4, 9, 0, tzinfo=timezone(timedelta(hours=offset_hours)))
+    return PortalProbe("example.bitrix24.ru", 1, "Anna", True, frozenset(), clock, zone)
+
+
+def test_the_time_zone_is_compared_with_the_portal() -> None:
+    config = Config.model_validate({"portal": {"timezone": "Europe/Moscow"}})
+    now = datetime(2026, 12, 4, 6, 0, tzinfo=UTC)
+    assert _zone(config, _probe("Europe/Moscow", 3), now).status == "ok"
+    other = _zone(config, _probe("Asia/Yekaterinburg", 5), now)
+    assert other.status == "warn"
+    assert "set portal.timezone = 'Asia/Yekaterinburg'" in other.fix
+    clock = _zone(config, _probe("", 5), now)
+    assert clock.status == "warn"
+    assert "Europe/Moscow is UTC+03:00 now, the portal's clock UTC+05:00" in clock.what
