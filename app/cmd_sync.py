@@ -27,7 +27,7 @@ from app.wiring import bitrix_client, http_client, sync_options
 from crm.client import BitrixClient
 from crm.errors import AuthError, BitrixError, ScopeError
 from crm.sync import SyncReport, run_sync
-from store.db import explain, make_engine, refresh_statistics, store_address
+from store.db import explain, make_engine, refresh_statistics, store_address, unanalysed
 from store.errors import StoreError
 from store.locks import hold_async
 from store.migrate import migrate
@@ -59,14 +59,17 @@ def _full_passes(engine: Engine) -> dict[str, datetime | None]:
 
 
 def _analyze_after(engine: Engine, before: dict[str, datetime | None], wrote: bool) -> None:
-    """ANALYZE each table whose full pass ended in this run (resumed or not).
+    """ANALYZE each table whose full pass ended in this run (resumed or not), and each filled
+    table the planner has no statistics of (its pass ended in a run killed before its end).
 
-    The planner statistics must see a table once it is filled; an incremental sync that
-    changed a few rows does not move them enough to matter, so it costs nothing.
+    The planner must see a table once it is filled; an incremental sync that changed a few
+    rows does not move the statistics enough to matter, so it costs nothing.
     """
     after = _full_passes(engine)
-    done = [entity for entity, at in after.items() if at is not None and at != before.get(entity)]
-    tables = [str(ENTITY_TABLES[e].__tablename__) for e in done if e in ENTITY_TABLES]
+    filled = {e for e, at in after.items() if at is not None and e in ENTITY_TABLES}
+    ended = {e for e in filled if after[e] != before.get(e)}
+    names = {e: str(ENTITY_TABLES[e].__tablename__) for e in filled}
+    tables = {names[e] for e in ended} | unanalysed(engine, names.values())
     if tables:
         log.info("refreshing planner statistics of %s", ", ".join(sorted(tables)))
         refresh_statistics(engine, tables)

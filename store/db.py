@@ -74,6 +74,31 @@ def refresh_statistics(engine: Engine, tables: Iterable[str] | None = None) -> N
             connection.exec_driver_sql(f"ANALYZE {quoted}")
 
 
+def unanalysed(engine: Engine, tables: Iterable[str]) -> set[str]:
+    """Those of ``tables`` the planner has no statistics of yet (never ANALYZEd)."""
+    wanted = set(tables)
+    with engine.connect() as connection:
+        known = set(inspect(connection).get_table_names())
+        if engine.dialect.name == "sqlite":
+            if "sqlite_stat1" not in known and not _has_stat1(connection):
+                return wanted & known
+            done = {row[0] for row in connection.exec_driver_sql("SELECT tbl FROM sqlite_stat1")}
+        else:
+            query = (
+                "SELECT relname FROM pg_stat_user_tables "
+                "WHERE last_analyze IS NOT NULL OR last_autoanalyze IS NOT NULL"
+            )
+            done = {row[0] for row in connection.exec_driver_sql(query)}
+    return (wanted & known) - done
+
+
+def _has_stat1(connection: Any) -> bool:
+    found = connection.exec_driver_sql(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sqlite_stat1'"
+    )
+    return found.first() is not None
+
+
 def store_address(url: str) -> str:
     """The store's URL as it may be shown: the password hidden."""
     try:

@@ -140,6 +140,7 @@ def _value(value: Any) -> str:
 
 
 _CLEAN: dict[str, dict[str, tuple[int, str]]] = {}
+_CLEAN_REQUESTS: dict[str, int] = {}
 
 
 async def clean_checksums(webhook_url: str, storage_url: str) -> dict[str, tuple[int, str]]:
@@ -154,7 +155,13 @@ async def clean_checksums(webhook_url: str, storage_url: str) -> dict[str, tuple
         assert report.ok, report.errors
         with engine_of(storage_url) as engine:
             _CLEAN[kind] = checksums(engine)
+        _CLEAN_REQUESTS[kind] = report.requests
     return _CLEAN[kind]
+
+
+def full_sync_requests(storage_url: str) -> int:
+    """How many requests the clean sync behind ``clean_checksums`` made."""
+    return _CLEAN_REQUESTS[storage_url.split(":", 1)[0]]
 
 
 def quiet_limit(clean: Mapping[str, tuple[int, str]]) -> int:
