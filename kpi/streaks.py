@@ -215,10 +215,13 @@ def current_streaks(
     *,
     now: datetime,
     history_days: int = HISTORY_DAYS,
+    most: int | None = None,
 ) -> dict[tuple[int, str], int]:
     """Only the running streaks, by (employee, metric): the days walked back from the last
     finished working day until every streak has met an unmet day (a fast path for /me and
-    the rating caption; equal to ``streaks_report``'s ``current``)."""
+    the rating caption; equal to ``streaks_report``'s ``current``). With ``most``, no
+    further back than that many finished working days: a streak that long reads ``most``
+    (+1 if today is met), so the caller can say "N+"."""
     today = now.astimezone(settings.tz).date()
     targets = {
         metric: plan_targets(session, settings.plans, scope.employees, "month", metric)
@@ -253,7 +256,9 @@ def current_streaks(
                 result[(uid, metric)] += 1
     running = dict(open_)
     day = last_finished_working_day(today, settings)
-    while running and day is not None and day >= first:
+    walked = 0
+    while running and day is not None and day >= first and (most is None or walked < most):
+        walked += 1
         figures = day_facts(day)
         for key, target in list(running.items()):
             if figures[key[0]][key[1]] >= day_plan(target, day, settings):  # type: ignore[arg-type]

@@ -36,7 +36,7 @@ STATUS = MappingProxyType(
 )
 
 
-def _rating_line(row: RatingRow, ctx: Ctx, streaks: Mapping[int, int]) -> Line:
+def _rating_line(row: RatingRow, ctx: Ctx, streaks: Mapping[int, str]) -> Line:
     head = line(
         f"{row.rank}. ", b(short(row.employee)) if row.rank == 1 else short(row.employee), " — "
     ) + line(with_change(points(row.points), rank_change(row.rank_change)))
@@ -61,7 +61,7 @@ def rating(report: RatingReport, ctx: Ctx) -> list[Block]:
     rows = report.rows
     shown = first(rows, ctx)
     # "🔥 N": the leaders' running streaks, when the rating was built with them
-    streaks: Mapping[int, int] = getattr(report, "streaks", {})
+    streaks: Mapping[int, str] = getattr(report, "streaks", {})
     blocks = [listing([_rating_line(row, ctx, streaks) for row in shown], len(shown))]
     if len(rows) > len(shown):
         last = rows[-1]

@@ -22,12 +22,15 @@ from kpi.streaks import current_streaks
 
 LEADERS = 3
 SHOWN_FROM = 2  # a streak of one day is not a streak yet
+# The rating walks back no further than this many working days: a longer streak reads "20+"
+# (a leader's 140-day streak would otherwise cost the rating 140 day-queries).
+WALK = 20
 
 
 @dataclass(frozen=True)
 class StreakRating(RatingReport):
-    # employee id -> their longest running streak over the metrics with a plan
-    streaks: Mapping[int, int] = field(default_factory=lambda: MappingProxyType({}))
+    # employee id -> their longest running streak over the metrics with a plan, as shown
+    streaks: Mapping[int, str] = field(default_factory=lambda: MappingProxyType({}))
 
 
 def rating_with_streaks(
@@ -38,11 +41,16 @@ def rating_with_streaks(
     found: dict[int, int] = {}
     if leaders:
         few = Scope(scope.kind, scope.id, scope.name, leaders)
-        for (uid, _), days in current_streaks(session, few, settings, now=now).items():
+        walked = current_streaks(session, few, settings, now=now, most=WALK)
+        for (uid, _), days in walked.items():
             found[uid] = max(found.get(uid, 0), days)
     values = {f.name: getattr(report, f.name) for f in fields(report)}
-    shown = {uid: days for uid, days in found.items() if days >= SHOWN_FROM}
+    shown = {uid: _label(days) for uid, days in found.items() if days >= SHOWN_FROM}
     return StreakRating(**values, streaks=MappingProxyType(shown))
+
+
+def _label(days: int) -> str:
+    return f"{WALK}+" if days >= WALK else str(days)
 
 
 def _leader_ids(report: RatingReport) -> set[int]:

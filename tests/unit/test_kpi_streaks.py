@@ -148,9 +148,13 @@ def test_streaks_match_a_reference_read_from_the_rows(
                 targets[(e.id, "revenue")] = Fraction(300000)
         expected = reference(session, settings, now, targets)
         fast = current_streaks(session, scope, settings, now=now)
+        capped = current_streaks(session, scope, settings, now=now, most=5)
     got = {(r.employee_id, r.metric): (r.current, r.best) for r in report.rows}
     assert got == expected
     assert fast == {key: current for key, (current, _) in expected.items()}
+    for row in report.rows:
+        finished = row.current - int(row.today_met)
+        assert capped[(row.employee_id, row.metric)] == min(finished, 5) + int(row.today_met)
     assert any(current > 0 for current, _ in got.values())
     assert any(best >= 5 for _, best in got.values())
 

@@ -34,7 +34,7 @@ def test_the_rating_caption_marks_the_leaders_running_streaks() -> None:
     third = base.rows[2]
     assert leader.employee_id is not None
     values = {f.name: getattr(base, f.name) for f in fields(base)}
-    report = StreakRating(**values, streaks=MappingProxyType({leader.employee_id: 7}))
+    report = StreakRating(**values, streaks=MappingProxyType({leader.employee_id: "7"}))
     text = captions("rating", "🏆 Рейтинг", report, fmt(), {}).caption_html
     first_line = next(ln for ln in text.splitlines() if ln.startswith("1. "))
     assert first_line.endswith("🔥7")
