@@ -10,9 +10,11 @@
   path (``crm.sync.apply.apply_changes``: read back by id, or dropped); only then
   ``event.offline.clear`` with the process id removes them. A full page is followed at once.
 - The reservation is written to the store before anything is applied, and marked applied
-  once it is: after a crash the next drain asks for that process's rows again
-  (``process_id``), applies them unless they were applied already, and clears them. So a
-  crash between reading and clearing loses nothing and applies nothing twice.
+  once its changes are applied and handed to ``on_applied``: after a crash the next drain
+  asks for that process's rows again (``process_id``), applies them unless they were
+  applied already, and clears them. So a crash between reading and clearing loses nothing
+  and applies nothing twice (a crash inside the apply itself re-reads the same records,
+  which the read-back makes harmless).
 - A row that names a followed event but cannot be read, or a record whose read-back keeps
   failing for ``max_attempts`` rounds, is handed back with ``event.offline.error`` (it stays
   on the portal, apart from the queue); the rest of the round is cleared. A record that
@@ -177,18 +179,15 @@ class OfflineDrain:
             report = await self._apply(list(changes.values()))
         failed_keys = {(c.entity, c.key) for c in report.failed}
         failed = [m for m, c in changes.items() if (c.entity, c.key) in failed_keys]
+        await self._hand_on(report, started)
         if not failed and not pending.applied:
+            # Applied and handed on: after a crash from here on, the rows are only cleared.
             pending = replace(pending, applied=True)
             await self._keep(pending)
         give_up = failed if pending.attempts + 1 >= self._options.max_attempts else []
         kept = [m for m in failed if m not in give_up]
         errors = unreadable + give_up
         await self._settle(pending, rows, errors, kept)
-        if self._on_applied is not None and (report.written or report.deleted or report.calls):
-            try:
-                await self._on_applied(report, time.monotonic() - started)
-            except Exception:
-                log.exception("offline events: handling applied changes failed")
         return DrainReport(
             events=len(rows),
             requests=self._client.requests - before,
@@ -248,6 +247,14 @@ class OfflineDrain:
         if done:
             await self._clear(pending.process_id, done)
         await self._keep(pending.next_attempt())
+
+    async def _hand_on(self, report: ApplyReport, started: float) -> None:
+        if self._on_applied is None or not (report.written or report.deleted or report.calls):
+            return
+        try:
+            await self._on_applied(report, time.monotonic() - started)
+        except Exception:
+            log.exception("offline events: handling applied changes failed")
 
     async def _apply(self, changes: list[Change]) -> ApplyReport:
         try:
