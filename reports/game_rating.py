@@ -22,9 +22,9 @@ from kpi.streaks import current_streaks
 
 LEADERS = 3
 SHOWN_FROM = 2  # a streak of one day is not a streak yet
-# The rating walks back no further than this many working days: a longer streak reads "20+"
-# (a leader's 140-day streak would otherwise cost the rating 140 day-queries).
-WALK = 20
+# The rating walks back no further than this many working days: a longer streak reads "10+"
+# (a leader's 140-day streak would otherwise cost each rating 140 days of queries).
+WALK = 10
 
 
 @dataclass(frozen=True)
