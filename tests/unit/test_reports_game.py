@@ -7,6 +7,8 @@ from datetime import date
 from decimal import Decimal
 from types import MappingProxyType
 
+import pytest
+
 from charts.draw_page import Header
 from charts.draw_podium import Place
 from charts.render import render_badge, render_podium
@@ -83,3 +85,12 @@ def test_without_their_images_the_posts_still_read_as_tables_in_bitrix24() -> No
     assert report.png is None
     attach = reports_attach([report])
     assert "Анна Орлова" in str(attach) and "Сотня звонков" in str(attach)
+
+
+@pytest.mark.parametrize(
+    "rule", ["first_deal_month", "calls_day", "best_week", "plan_months", "fastest_callback"]
+)
+def test_every_badge_card_draws_its_symbol(rule: str) -> None:
+    # a glyph DejaVu Sans lacks would warn, and warnings fail the tests
+    card = render_badge(rule, "Значок", "Константин Константинопольский-Задунайский", "x " * 80)
+    assert png_size(card) == (800, 400)
