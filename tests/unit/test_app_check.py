@@ -5,6 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
+import pytest
+
+from app.cli import build_parser, main
 from app.config import Config
 from app.setup_checks import Line, _zone, schedule_lines, store_lines
 from app.setup_portal import PortalProbe, missing_scopes
@@ -70,3 +73,18 @@ def test_the_time_zone_is_compared_with_the_portal() -> None:
     clock = _zone(config, _probe("", 5), now)
     assert clock.status == "warn"
     assert "Europe/Moscow is UTC+03:00 now, the portal's clock UTC+05:00" in clock.what
+
+
+def test_the_commands_are_wired_into_the_cli(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing = tmp_path / "none.toml"
+    assert main(["check", "--config", str(missing)]) == 1
+    out = capsys.readouterr().out
+    assert out.startswith("fail config: ")
+    assert "crm-pulse init --config PATH writes one" in out
+    assert main(["init", "--config", str(missing), "--non-interactive"]) == 1
+    assert "stopped; nothing was written" in capsys.readouterr().out
+    assert not missing.exists()
+    args = build_parser().parse_args(["plans", "import", "p.xlsx", "--config", "c.toml"])
+    assert (args.module, args.action, args.file) == ("app.cmd_plans", "import", Path("p.xlsx"))
