@@ -107,6 +107,8 @@ async def test_a_sync_beside_run_on_one_store(
 port = 0
 [schedule]
 quiet_hours = ""
+# the catch-up's "missed" run syncs first (the store is empty); the posts are not the point
+disabled = ["morning", "weekly", "pace", "overdue", "celebrate", "contests", "streaks", "badges"]
 [calendar]
 weekdays = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 """
