@@ -75,3 +75,14 @@ def sqlite_engine(tmp_path: Path) -> Iterator[Engine]:
     migrate(engine)
     yield engine
     engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def emulator_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[object, ...]]:
+    """The emulator's small portal synced into SQLite once per run (tests.game_data): the
+    contest and streak tests compare kpi with figures read from its rows."""
+    from tests.game_data import emulator_store  # noqa: PLC0415  (only these tests need it)
+
+    engine, settings, now, department = emulator_store(tmp_path_factory.mktemp("emulator"))
+    yield engine, settings, now, department
+    engine.dispose()

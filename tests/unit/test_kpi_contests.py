@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -23,16 +22,13 @@ from kpi.scope import company_scope, department_tree
 from kpi.settings import KpiSettings
 from store.game_models import Contest
 from store.models import Call, Deal, Department, UserDepartment
-from tests.game_data import emulator_store
 
 World = tuple[object, KpiSettings, datetime, int]
 
 
-@pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
-    engine, settings, now, department = emulator_store(tmp_path_factory.mktemp("contests"))
-    yield engine, settings, now, department
-    engine.dispose()
+@pytest.fixture
+def world(emulator_world: tuple[object, ...]) -> World:
+    return emulator_world  # type: ignore[return-value]
 
 
 def contest(metric: str, first: date, last: date, **extra: object) -> Contest:

@@ -8,7 +8,6 @@ the same each working day), facts are counted from the calls and deals tables.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
 from fractions import Fraction
 
@@ -21,16 +20,14 @@ from kpi.scope import company_scope
 from kpi.settings import KpiSettings
 from kpi.streaks import current_streaks, runs, streaks_report
 from store.models import Activity, Call, Deal
-from tests.game_data import HOLIDAY, emulator_store, with_plans
+from tests.game_data import HOLIDAY, with_plans
 
 World = tuple[object, KpiSettings, datetime, int]
 
 
-@pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
-    engine, settings, now, department = emulator_store(tmp_path_factory.mktemp("streaks"))
-    yield engine, settings, now, department
-    engine.dispose()
+@pytest.fixture
+def world(emulator_world: tuple[object, ...]) -> World:
+    return emulator_world  # type: ignore[return-value]
 
 
 def working(day: date) -> bool:
