@@ -167,7 +167,12 @@ def save_tokens(engine: Engine, portal: str, client_id: str, tokens: Tokens) -> 
     secure_sqlite_file(engine.url)
     now = datetime.now(UTC)
     with Session(engine) as session:
-        row = session.get(OAuthToken, portal) or OAuthToken(portal=portal)
+        row = session.get(OAuthToken, portal) or OAuthToken(
+            portal=portal,
+            client_id=client_id,
+            access_token=tokens.access_token,
+            refresh_token=tokens.refresh_token,
+        )
         row.client_id = client_id
         row.access_token = tokens.access_token
         row.refresh_token = tokens.refresh_token
@@ -202,7 +207,7 @@ def load_reservation(engine: Engine, connector: str) -> Reservation | None:
 def save_reservation(engine: Engine, connector: str, reservation: Reservation) -> None:
     with Session(engine) as session:
         row = session.get(OfflineReservation, connector) or OfflineReservation(
-            connector=connector, reserved_at=datetime.now(UTC)
+            connector=connector, process_id=reservation.process_id, reserved_at=datetime.now(UTC)
         )
         if row.process_id != reservation.process_id:
             row.reserved_at = datetime.now(UTC)
