@@ -56,6 +56,7 @@ _MULTIPLIERS = {"k": 1_000, "к": 1_000, "тыс": 1_000, "m": 1_000_000, "м": 
 _MULTIPLIERS["млн"] = 1_000_000
 _VALUE = re.compile(r"^(\d+(?:[.,]\d+)?)(k|к|тыс|m|м|млн)?$")
 CENT = Decimal("0.01")
+LIMIT = Decimal(100_000_000_000)
 
 
 @dataclass(frozen=True)
@@ -83,7 +84,9 @@ def parse_value(word: str) -> Decimal | None:
         number = Decimal(found[1].replace(",", "."))
     except InvalidOperation:
         return None
-    return (number * _MULTIPLIERS.get(found[2] or "", 1)).quantize(CENT, ROUND_HALF_UP)
+    value = (number * _MULTIPLIERS.get(found[2] or "", 1)).quantize(CENT, ROUND_HALF_UP)
+    # a plan beyond a hundred billion is a typo, and would not fit a button's 64 bytes
+    return value if value < LIMIT else None
 
 
 def prepare(

@@ -61,7 +61,7 @@ def _buttons(request: plan_set.PlanRequest, asker: int) -> InlineKeyboardMarkup:
     kind = Kind.DEPARTMENT if request.target.kind == "department" else Kind.EMPLOYEE
     common = {
         "metric": Metric(request.metric),
-        "value": f"{request.value:f}",
+        "value": format(request.value.normalize(), "f"),  # 1500000, not 1500000.00
         "kind": kind,
         "id": int(request.target.id or 0),
         "length": Length(request.length),
