@@ -107,7 +107,7 @@ def check_contest(
     _check_days(start, end, now=now, settings=settings, max_days=max_days)
     wanted = _target(kind, target)
     _check_department(session, department_id, allowed_departments)
-    if kind == "teams" and len(teams_of(session, settings)) < 2:
+    if kind == "teams" and len(teams_of(session, settings, department_id)) < 2:
         msg = (
             "a team contest needs at least two teams (departments directly below a sales "
             "department); use --kind top instead"

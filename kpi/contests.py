@@ -132,15 +132,18 @@ def _ranked(items: list[tuple[int, str, Decimal, Decimal, int]]) -> tuple[Standi
     )
 
 
-def teams_of(session: Session, settings: KpiSettings) -> dict[int, str]:
+def teams_of(session: Session, settings: KpiSettings, within: int | None = None) -> dict[int, str]:
     """The teams: each department directly below a sales department (below a top one when
-    no sales departments are configured), by id with its name."""
+    no sales departments are configured), by id with its name. A contest of one department
+    (``within``) has the departments directly below it as its teams."""
     rows = list(
         session.execute(
             select(col(Department.id), col(Department.parent_id), col(Department.name))
         )
     )
     tops = set(settings.sales_departments) or {d for d, parent, _ in rows if parent is None}
+    if within is not None:
+        tops = {within}
     return {d: name for d, parent, name in rows if parent in tops and d not in tops}
 
 
@@ -176,7 +179,7 @@ def standings(
     if not teams:
         rows = _ranked([(e.id, e.name, values[e.id], revenue[e.id], 1) for e in scope.employees])
     else:
-        names = teams_of(session, settings)
+        names = teams_of(session, settings, contest.department_id)
         members: dict[int, list[int]] = {}
         for e in scope.employees:
             team = team_of_employee(session, names, e)

@@ -103,6 +103,7 @@ async def test_an_employee_may_not_start_one(world: World, sqlite_engine: Engine
             "только для своих отделов: 2 Продажи Москва",
         ),
         ("гонка revenue неделя", "Для гонки нужна цель больше нуля"),
+        ("команды calls неделя", "хотя бы две команды"),  # Boris's department has none
     ],
 )
 async def test_bad_input_is_refused_naming_what_is_allowed(
