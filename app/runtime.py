@@ -52,7 +52,11 @@ def bot_settings(config: Config) -> BotSettings:
     except ValueError as exc:
         raise ConfigError(f"telegram.team_chats: {exc}") from None
     # Link codes are signed with a key nobody outside this deployment knows.
-    secret = tg.token.get_secret_value() + config.portal.webhook_url.get_secret_value()
+    secret = (
+        tg.token.get_secret_value()
+        + config.portal.webhook_url.get_secret_value()
+        + config.portal.client_secret.get_secret_value()  # app mode has no webhook
+    )
     return BotSettings(
         people=tuple(Person(p.bitrix_id, p.telegram_id, Role(p.role)) for p in config.people),
         team_chats=team_chats,

@@ -22,6 +22,8 @@ Targets = Mapping[int, Mapping[str, Mapping[str, Decimal]]]
 
 def portal_url(config: Config) -> str:
     """``https://portal.bitrix24.ru`` from the webhook URL (the token is not part of it)."""
+    if config.portal.auth == "app":  # app mode names the portal itself
+        return config.portal.url.rstrip("/")
     parts = urlsplit(config.portal.webhook_url.get_secret_value())
     return f"{parts.scheme}://{parts.netloc}" if parts.netloc else ""
 
