@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -18,14 +19,15 @@ from sqlalchemy import Table, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col
 
-from jobs.deliver import Message, Outcome, deliver_pending, result_of
+from jobs import ledger
+from jobs.deliver import Message, Outcome, deliver, result_of, split_pending
 from jobs.delivery import Recipient, Sender
 from jobs.deps import JobDeps, JobResult, Run
 from jobs.freshness import ensure_fresh
 from jobs.team import scope_of
 from kpi.badges import BadgeRules, Earned, earned
 from kpi.scope import Scope, ScopeError, company_scope
-from reports.game_badges import badge_detail, badge_post
+from reports.game_badges import badge_detail, badge_post, group_text
 from reports.text import Fmt
 from store.game_models import BadgeAward
 
@@ -33,6 +35,8 @@ log = logging.getLogger(__name__)
 
 JOB = "badges"
 ANNOUNCE_WITHIN = timedelta(days=3)
+# This many awards of one rule and period for one chat go out as one message, not as cards.
+GROUP_FROM = 4
 
 
 def rules_of(deps: JobDeps) -> BadgeRules:
@@ -62,17 +66,29 @@ def store_awards(session: Session, found: list[Earned], now: datetime) -> None:
     session.commit()
 
 
-def _announcements(deps: JobDeps, now: datetime) -> list[tuple[int | None, Any]]:
-    """(department of the chats that may hear it, post) for each award still news."""
+@dataclass(frozen=True)
+class News:
+    slot: str  # the award's ledger slot: "badge:ID"
+    employee_id: int
+    name: str
+    rule: str
+    period: str
+    post: Any  # a one-card post (reports.game_badges.badge_post)
+
+
+def _announcements(deps: JobDeps, now: datetime) -> list[News]:
+    """Each award still news, with its card post."""
     fmt = Fmt(deps.kpi.tz, now)
-    posts: list[tuple[int | None, Any]] = []
+    news: list[News] = []
     with Session(deps.engine) as session:
         company = company_scope(session, deps.kpi)
         found = earned(session, company, deps.kpi, rules_of(deps), now=now)
         store_awards(session, found, now)
         details = {(e.employee_id, e.rule, e.period): e for e in found}
         recent = session.execute(
-            select(BadgeAward).where(col(BadgeAward.awarded_at) >= now - ANNOUNCE_WITHIN)
+            select(BadgeAward)
+            .where(col(BadgeAward.awarded_at) >= now - ANNOUNCE_WITHIN)
+            .order_by(col(BadgeAward.id))
         ).scalars()
         names = {e.id: e.name for e in company.employees}
         for award in recent:
@@ -84,18 +100,20 @@ def _announcements(deps: JobDeps, now: datetime) -> list[tuple[int | None, Any]]
                 if why is not None
                 else award.period
             )
+            name = names[award.employee_id]
+            slot = f"badge:{award.id}"
             post = badge_post(
-                f"badge:{award.id}",
+                slot,
                 award.rule,
-                names[award.employee_id],
+                name,
                 detail,
                 company,
                 now=now,
                 scope_tz=deps.kpi.tz,
                 render=deps.render_charts,
             )
-            posts.append((award.employee_id, post))
-    return posts
+            news.append(News(slot, award.employee_id, name, award.rule, award.period, post))
+    return news
 
 
 def _members(deps: JobDeps) -> dict[int | None, set[int]]:
@@ -124,13 +142,72 @@ async def badges(deps: JobDeps, run: Run) -> JobResult:
     if not deps.game.badges:
         return run.skip("no badge rules configured")
     fresh = await ensure_fresh(deps, run.now)
-    posts = await asyncio.to_thread(_announcements, deps, run.now)
+    news = await asyncio.to_thread(_announcements, deps, run.now)
     members = await asyncio.to_thread(_members, deps)
-    messages = [
-        Message(post.key, chat.recipient, _sender(post))
-        for employee_id, post in posts
-        for chat in deps.team_chats
-        if employee_id in members.get(chat.department_id, set())
-    ]
-    outcome = await deliver_pending(deps, JOB, messages, force=run.force, outcome=Outcome())
+    outcome = Outcome()
+    for chat in deps.team_chats:
+        mine = [n for n in news if n.employee_id in members.get(chat.department_id, set())]
+        if not run.force:
+            pairs = await split_pending(
+                deps, JOB, [(n.slot, chat.recipient.key) for n in mine], outcome
+            )
+            pending = {slot for slot, _ in pairs}
+            mine = [n for n in mine if n.slot in pending]
+        groups: dict[tuple[str, str], list[News]] = {}
+        for item in mine:
+            groups.setdefault((item.rule, item.period), []).append(item)
+        for items in groups.values():
+            if len(items) >= GROUP_FROM:
+                await _send_group(deps, chat.recipient, items, run=run, outcome=outcome)
+            else:
+                messages = [Message(n.slot, chat.recipient, _sender(n.post)) for n in items]
+                await deliver(deps, JOB, messages, force=run.force, outcome=outcome)
     return result_of(run, None, outcome, fresh)
+
+
+async def _send_group(
+    deps: JobDeps,
+    recipient: Recipient,
+    items: list[News],
+    *,
+    run: Run,
+    outcome: Outcome,
+) -> None:
+    """Several awards of one rule and period in one message, each award claimed first."""
+    key, owner = recipient.key, deps.owner
+    claimed = items
+    if not run.force:
+        claimed = []
+        for item in items:
+            got = await asyncio.to_thread(
+                ledger.claim, deps.engine, JOB, item.slot, key, owner=owner, now=deps.clock()
+            )
+            if got:
+                claimed.append(item)
+            else:
+                outcome.already.append((item.slot, key))
+    if not claimed:
+        return
+    html, bb = group_text(claimed[0].rule, claimed[0].period, [n.name for n in claimed])
+    try:
+        await deps.sender.send_text(recipient, html, bb)
+    except Exception:
+        log.exception("badges: could not deliver to %s", key)
+        for item in claimed:
+            if not run.force:
+                await asyncio.to_thread(
+                    ledger.release, deps.engine, JOB, item.slot, key, owner=owner
+                )
+            outcome.failed.append((item.slot, key))
+        return
+    for item in claimed:
+        if run.force:
+            await asyncio.to_thread(
+                ledger.record_forced, deps.engine, JOB, item.slot, key, owner=owner,
+                now=deps.clock(),
+            )  # fmt: skip
+        else:
+            await asyncio.to_thread(
+                ledger.mark_sent, deps.engine, JOB, item.slot, key, now=deps.clock()
+            )
+        outcome.sent.append((item.slot, key))

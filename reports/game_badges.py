@@ -111,3 +111,13 @@ def broken_text(person: str, metric: str, days: int) -> Text:
         ),
     ]
     return telegram(blocks, TELEGRAM_MESSAGE), bitrix(blocks)
+
+
+def group_text(rule: str, period: str, people: list[str]) -> Text:
+    """Many badges of one rule and period in one message (a first start, a good month)."""
+    title = BADGE_TITLES.get(rule, rule)
+    blocks = [
+        Block((line(b(f"🏅 Значок «{title}» ({period})")),), keep=True),
+        block(line(f"Получают {len(people)}: ", b(", ".join(people)))),
+    ]
+    return telegram(blocks, TELEGRAM_MESSAGE), bitrix(blocks)

@@ -94,3 +94,40 @@ async def test_a_badge_is_stored_and_announced_once_with_its_card(store_engine: 
     caption = posts[0].payload.caption_html
     assert "Сотня звонков" in caption and "Anna Orlova" in caption
     assert sender.to(OUTSIDE.key) == []
+
+
+async def test_many_badges_of_one_kind_go_out_as_one_message_once(store_engine: Engine) -> None:
+    from store.models import User
+
+    data = Data()
+    team(data)
+    for uid in (20, 21):
+        data.add(User, id=uid, first_name="New", last_name=f"Hire{uid}", department_ids=[1])
+    n = 0
+    for uid in (10, 11, 12, 20):
+        for _ in range(3):
+            n += 1
+            when = at(MSK, 2026, 3, 10, 11)
+            data.add(Call, id=n, user_id=uid, call_type=1, phone_raw="79030000000",
+                     duration=60, failed_code="200", start_at=when)  # fmt: skip
+    with Session(store_engine) as session:
+        data.write(session)
+    sender = FakeSender()
+    moment = at(MSK, 2026, 3, 10, 15, 10)
+    rules = {"badges": ("calls_day",), "calls_per_day": 3}
+    await run(store_engine, "badges", moment, sender, **rules)
+    await run(store_engine, "badges", moment, sender, **rules)
+    (group,) = texts(sender, TG_A.key)
+    assert "Получают 4" in group and "Hire20" in group and "Anna Orlova" in group
+    assert [s for s in sender.sent if s.kind == "post"] == []
+    # a fifth earns it later the same day: a card of their own, the four are not repeated
+    more = Data()
+    for k in range(3):
+        more.add(Call, id=100 + k, user_id=21, call_type=1, phone_raw="79030000000",
+                 duration=60, failed_code="200", start_at=at(MSK, 2026, 3, 10, 16))  # fmt: skip
+    with Session(store_engine) as session:
+        more.write(session)
+    await run(store_engine, "badges", at(MSK, 2026, 3, 10, 17, 10), sender, **rules)
+    posts = [s for s in sender.sent if s.kind == "post"]
+    assert len(posts) == 1 and "Hire21" in posts[0].payload.caption_html
+    assert len(texts(sender, TG_A.key)) == 1
