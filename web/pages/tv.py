@@ -20,11 +20,13 @@ from sqlmodel import Session
 from web.pages import texts
 from web.pages.access import Opened, open_link
 from web.pages.context import PagesContext
+from web.pages.live import StoreWatch
 from web.pages.render import html_response, not_found, part, render
 from web.pages.tv_data import TvFigures, tv_figures
 
 HEARTBEAT_SECONDS = 15.0
 RETRY_MS = 2000
+CLOSE_CHECK_SECONDS = 0.5
 PARTS = ("board", "side", "wins")
 
 
@@ -81,6 +83,24 @@ def _message(figures: TvFigures, fresh: Freshness) -> bytes:
     return f"event: state\ndata: {data}\n\n".encode()
 
 
+def _closing(request: web.Request) -> bool:
+    """The listener is stopping (aiohttp marks its connections closed first): let go now,
+    or the stop waits a minute for this stream (aiohttp's shutdown timeout)."""
+    protocol = request.protocol
+    return bool(protocol is None or getattr(protocol, "_close", False))
+
+
+async def _next(watch: StoreWatch, version: int, request: web.Request) -> int:
+    """The next store version, or the same after a heartbeat's time; stops early on close."""
+    waited = 0.0
+    while waited < HEARTBEAT_SECONDS and not _closing(request):
+        new = await watch.wait(version, CLOSE_CHECK_SECONDS)
+        if new != version:
+            return new
+        waited += CLOSE_CHECK_SECONDS
+    return version
+
+
 def tv_routes(ctx: PagesContext) -> list[web.RouteDef]:
     async def page(request: web.Request) -> web.Response:
         opened = await asyncio.to_thread(_open, ctx, request.match_info["token"])
@@ -117,7 +137,9 @@ def tv_routes(ctx: PagesContext) -> list[web.RouteDef]:
                 message = _message(figures, freshness(figures, ctx, ctx.clock()))
                 await response.write(message if message != last else b": ping\n\n")
                 last = message
-                version = await watch.wait(version, HEARTBEAT_SECONDS)
+                version = await _next(watch, version, request)
+                if _closing(request):
+                    break
         return response
 
     return [web.get("/tv/{token}", page), web.get("/tv/{token}/events", events)]
