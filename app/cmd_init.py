@@ -47,12 +47,7 @@ async def check_webhook(ask: Prompt, base: Config, url: str) -> tuple[str, Porta
             url = ask.text("Inbound webhook URL (https://PORTAL/rest/USER_ID/CODE/)", "")
         found: PortalProbe | None = None
         if url:
-            config = _with(base, portal={"webhook_url": url, "max_retries": 1})
-            async with http_client(config) as http:
-                try:
-                    found = await probe(bitrix_client(config, http))
-                except (BitrixError, ValueError) as exc:
-                    ask.fail(*portal_problem(exc))
+            found = await _probe(ask, base, url)
         else:
             ask.fail(*texts.NO_WEBHOOK)
         if found is not None:
@@ -72,6 +67,20 @@ async def check_webhook(ask: Prompt, base: Config, url: str) -> tuple[str, Porta
         if not ask.interactive:
             raise InitAborted
         url = "" if found is None else url
+
+
+async def _probe(ask: Prompt, base: Config, url: str) -> PortalProbe | None:
+    try:
+        config = _with(base, portal={"webhook_url": url, "max_retries": 1})
+    except ValidationError:  # not even an http(s) address
+        ask.fail(*texts.BAD_WEBHOOK_SHAPE)
+        return None
+    async with http_client(config) as http:
+        try:
+            return await probe(bitrix_client(config, http))
+        except (BitrixError, ValueError) as exc:
+            ask.fail(*portal_problem(exc))
+            return None
 
 
 def _zone_and_store(

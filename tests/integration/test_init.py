@@ -125,6 +125,14 @@ async def test_a_rejected_webhook_is_one_line_with_the_fix(fast_env: Path) -> No
     assert not _file(fast_env)[0]
 
 
+async def test_a_webhook_that_is_no_address_is_one_line(fast_env: Path) -> None:
+    async with world() as w:
+        code, out = await _init(w, _args(fast_env, webhook_url="portal.bitrix24.ru/rest/1/x"))
+    assert code == 1
+    assert "fail the webhook URL is malformed" in out
+    assert "Traceback" not in out
+
+
 async def test_each_missing_scope_is_named_with_the_fix(fast_env: Path) -> None:
     async with world(scopes=frozenset({"crm", "user", "department"})) as w:
         code, out = await _init(w, _args(fast_env, webhook_url=w.emulator.webhook_url))
