@@ -85,12 +85,14 @@ def _plan_contest(deps: JobDeps, plan: Plan, st: Standings, now: datetime, fmt: 
         plan.posts.append((f"contest:{c.id}:start", c.department_id, text_sender(text)))
     if st.status == "running":
         _plan_running(deps, plan, st, now, fmt)
-    ended_at = c.stopped_at or datetime.combine(
-        c.end_day + timedelta(days=1), datetime.min.time(), tzinfo=deps.kpi.tz
-    )
-    started = c.start_day <= now.astimezone(deps.kpi.tz).date()
-    over = st.status in ("finished", "stopped") and started
-    if over and now - ended_at <= deps.game.result_lookback and _morning_passed(deps, now):
+    today = now.astimezone(deps.kpi.tz).date()
+    last_day = c.end_day
+    if c.stopped_at is not None:
+        last_day = min(last_day, c.stopped_at.astimezone(deps.kpi.tz).date())
+    # the morning after its last day; a contest stopped before it began has no result
+    over = st.status in ("finished", "stopped") and c.start_day <= last_day < today
+    recent = today - last_day <= deps.game.result_lookback
+    if over and recent and _morning_passed(deps, now):
         post = result_post(st, fmt, now=now, render=deps.render_charts)
         plan.posts.append((f"contest:{c.id}:result", c.department_id, _post_sender(post)))
 

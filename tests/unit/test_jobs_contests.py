@@ -201,3 +201,23 @@ def test_a_result_without_its_podium_still_reads_as_a_table(store_engine: Engine
     (report,) = result_post(st, Fmt(MSK, now), now=now, render=False).reports
     grid = str(reports_attach([report]))
     assert report.png is None and "Vera Sidorova" in grid and "Итоги" in report.title
+
+
+async def test_a_stopped_contest_gets_its_result_the_next_morning_once(
+    store_engine: Engine,
+) -> None:
+    from store.game_models import stop_contest
+
+    seed(store_engine)
+    contest_id = start_contest(store_engine)
+    stopped_early = start_contest(store_engine)  # stopped before it began: no result at all
+    with Session(store_engine) as session:
+        stop_contest(session, contest_id, at(MSK, 2026, 3, 4, 15))
+        stop_contest(session, stopped_early, at(MSK, 2026, 3, 1, 15))
+    sender = FakeSender()
+    await run(store_engine, at(MSK, 2026, 3, 4, 16), sender)  # the day it stopped: not yet
+    assert [s for s in sender.sent if s.kind == "post"] == []
+    await run(store_engine, at(MSK, 2026, 3, 5, 9, 15), sender)
+    await run(store_engine, at(MSK, 2026, 3, 5, 9, 30), sender)
+    results = [s.payload.key for s in sender.sent if s.kind == "post"]
+    assert results == [f"contest:{contest_id}:result"]
