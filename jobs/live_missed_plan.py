@@ -24,7 +24,7 @@ from kpi.missed_live import (
     Card,
     LiveCall,
     card_of,
-    first_callback,
+    first_callbacks,
     known_users,
     missed_by_id,
     recent_missed,
@@ -86,18 +86,24 @@ def live_since(deps: JobDeps, now: datetime) -> datetime:
     """When live alerts began on this store: the first run writes it, later ones read it.
 
     The nightly prune forgets it after ``runner.LEDGER_KEEP``; it is then written anew by
-    that night's run, in quiet hours, when nothing would be told anyway.
+    the next run, at night, in quiet hours, when nothing would be told anyway.
     """
-    ledger.mark_slot_done(deps.engine, JOB, SINCE_SLOT, owner=deps.owner, now=now)
+    since = _read_since(deps)
+    if since is None:  # the first run on this store (or of this feature)
+        ledger.mark_slot_done(deps.engine, JOB, SINCE_SLOT, owner=deps.owner, now=now)
+        since = _read_since(deps)
+    return now if since is None else since
+
+
+def _read_since(deps: JobDeps) -> datetime | None:
     with Session(deps.engine) as session:
-        since = session.scalars(
+        return session.scalars(
             select(col(JobDelivery.claimed_at)).where(
                 col(JobDelivery.job) == JOB,
                 col(JobDelivery.slot) == SINCE_SLOT,
                 col(JobDelivery.chat) == ledger.SLOT_DONE,
             )
         ).first()
-    return now if since is None else since
 
 
 def off_reason(deps: JobDeps, moment: datetime) -> str:
@@ -152,12 +158,23 @@ def _targets(
     return None
 
 
+def _recorded(session: Session, calls: Sequence[LiveCall]) -> dict[str, set[str]]:
+    """The ledger's alert rows of these calls: slot -> chats (``*``: logged as no chat)."""
+    slots = [slot_of(c.id) for c in calls]
+    found: dict[str, set[str]] = {}
+    for n in range(0, len(slots), 500):  # under SQLite's parameter limit
+        query = select(col(JobDelivery.slot), col(JobDelivery.chat)).where(
+            col(JobDelivery.job) == JOB, col(JobDelivery.slot).in_(slots[n : n + 500])
+        )
+        for slot, chat in session.execute(query):
+            found.setdefault(slot, set()).add(chat)
+    return found
+
+
 def _no_chat(deps: JobDeps, call: LiveCall, now: datetime) -> None:
-    """Say once (across runs and processes) that a call could not be told to anyone."""
-    slot = slot_of(call.id)
-    if ledger.slot_done(deps.engine, JOB, slot):
-        return
-    ledger.mark_slot_done(deps.engine, JOB, slot, owner=deps.owner, now=now)
+    """Say once (across runs and processes: a ledger marker) that a call could not be told
+    to anyone."""
+    ledger.mark_slot_done(deps.engine, JOB, slot_of(call.id), owner=deps.owner, now=now)
     log.warning(
         "missed call %s (user %s): nobody it goes to has a linked Telegram account or a "
         "Bitrix24 dialog, so it is not told live (/link in Telegram, or bitrix_chat.enabled)",
@@ -169,6 +186,7 @@ def _no_chat(deps: JobDeps, call: LiveCall, now: datetime) -> None:
 def _alerts(session: Session, deps: JobDeps, now: datetime, since: datetime, work: Work) -> None:
     lookback = min(deps.kpi.callback_window, deps.schedule.missed_lookback)
     calls = recent_missed(session, max(since, now - lookback))
+    calls = tuple(c for c in calls if not held_back(deps, c.start, now))
     if not calls:
         return
     employees = sales_employees(session, deps.kpi)
@@ -177,20 +195,29 @@ def _alerts(session: Session, deps: JobDeps, now: datetime, since: datetime, wor
     known = known_users(session, (c.user_id for c in calls))
     people = deps.directory()
     heads = _heads(session, deps, people)
+    recorded = _recorded(session, calls)
+    wanted: list[tuple[LiveCall, list[Recipient], bool]] = []
     for call in calls:
-        if held_back(deps, call.start, now) or first_callback(session, call, callers):
-            continue
         found = _targets(call, sales, known, people, heads)
         if found is None:
             continue
         persons, nobody = found
+        done = recorded.get(slot_of(call.id), set())
         chats = {p.recipient.key: p.recipient for p in persons if p.recipient is not None}
         if not chats:
-            _no_chat(deps, call, now)
+            if ledger.SLOT_DONE not in done:
+                _no_chat(deps, call, now)
             work.unreachable.append(call.id)
             continue
-        card = card_of(session, call.entity_type, call.entity_id, deps.kpi.portal_url)
-        work.alerts += [Alert(call, card, to, nobody) for to in chats.values()]
+        # told already (or being told by another run): no need to look any further
+        pending = [to for key, to in chats.items() if key not in done]
+        if pending:
+            wanted.append((call, pending, nobody))
+    answered = first_callbacks(session, [call for call, _, _ in wanted], callers)
+    for call, pending, nobody in wanted:
+        if call.id not in answered:
+            card = card_of(session, call.entity_type, call.entity_id, deps.kpi.portal_url)
+            work.alerts += [Alert(call, card, to, nobody) for to in pending]
 
 
 def _told(session: Session, deps: JobDeps, now: datetime) -> dict[int, list[str]]:
@@ -226,8 +253,10 @@ def _notes(session: Session, deps: JobDeps, now: datetime, work: Work) -> None:
     names = {e.id: e.name for e in employees}
     people = deps.directory()
     owners = {p.recipient.key: p.user_id for p in people.by_id.values() if p.recipient}
-    for call in missed_by_id(session, told):
-        callback = first_callback(session, call, callers)
+    calls = missed_by_id(session, told)
+    answered = first_callbacks(session, calls, callers)
+    for call in calls:
+        callback = answered.get(call.id)
         if callback is None:
             continue
         card = card_of(session, call.entity_type, call.entity_id, deps.kpi.portal_url)

@@ -22,7 +22,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, func, select
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
 from kpi.activities import CONNECTED
@@ -120,25 +121,71 @@ def missed_by_id(session: Session, ids: Iterable[int]) -> tuple[LiveCall, ...]:
     return tuple(_live(row) for row in session.execute(query))
 
 
-def first_callback(session: Session, call: LiveCall, caller_ids: Sequence[int]) -> Callback | None:
-    """The call that called ``call`` back, by ``kpi.missed``'s rule; None: not yet."""
-    query = (
-        select(col(Call.id), col(Call.start_at), col(Call.duration), col(Call.user_id))
-        .where(
-            col(Call.phone) == call.phone,
-            col(Call.start_at) > call.start,
-            col(Call.failed_code) == CONNECTED,
-            col(Call.call_type).in_(CALLBACK_TYPES),
-            col(Call.user_id).in_(list(caller_ids)),
-        )
-        .order_by(col(Call.start_at), col(Call.id))
-        .limit(1)
+def _taken(other: Any, caller_ids: Sequence[int]) -> ColumnElement[bool]:
+    """``other`` is a connected call (either direction) taken by one of ``caller_ids``."""
+    return and_(
+        col(other.failed_code) == CONNECTED,
+        col(other.call_type).in_(CALLBACK_TYPES),
+        col(other.user_id).in_(list(caller_ids)),
     )
-    row = session.execute(query).first()
-    if row is None:
-        return None
-    cid, start, duration, uid = row
-    return Callback(int(cid), start, int(duration or 0), uid)
+
+
+def first_callbacks(
+    session: Session, calls: Sequence[LiveCall], caller_ids: Sequence[int]
+) -> dict[int, Callback]:
+    """The callback of each of ``calls`` that has one (by ``kpi.missed``'s rule: the first
+    later call with the same number that ``_taken`` holds for), by call id; one query per
+    500 calls: the first callback's start per call, then that call by (phone, start)."""
+    missed, callback, other = (aliased(Call, name=n) for n in ("missed", "callback", "other"))
+    first_at = (
+        select(func.min(col(other.start_at)))
+        .where(
+            col(other.phone) == col(missed.phone),
+            col(other.start_at) > col(missed.start_at),
+            _taken(other, caller_ids),
+        )
+        .correlate(missed)
+        .scalar_subquery()
+    )
+    ids = sorted({c.id for c in calls})
+    found: dict[int, Callback] = {}
+    for n in range(0, len(ids), 500):
+        firsts = (
+            select(
+                col(missed.id).label("id"), col(missed.phone).label("phone"), first_at.label("at")
+            )
+            .where(col(missed.id).in_(ids[n : n + 500]))
+            # materialised: else SQLite drives the join from the callers' calls
+            .cte("firsts")
+            .prefix_with("MATERIALIZED")
+        )
+        query = (
+            select(
+                firsts.c.id,
+                col(callback.id),
+                col(callback.start_at),
+                col(callback.duration),
+                col(callback.user_id),
+            )
+            .join(
+                callback,
+                and_(
+                    col(callback.phone) == firsts.c.phone,
+                    col(callback.start_at) == firsts.c.at,
+                    _taken(callback, caller_ids),
+                ),
+            )
+            .order_by(firsts.c.id, col(callback.id))
+        )
+        for missed_id, cid, start, duration, uid in session.execute(query):
+            # two callbacks in the same second: the lower id, as ordered
+            found.setdefault(int(missed_id), Callback(int(cid), start, int(duration or 0), uid))
+    return found
+
+
+def first_callback(session: Session, call: LiveCall, caller_ids: Sequence[int]) -> Callback | None:
+    """The call that called ``call`` back; None: not yet."""
+    return first_callbacks(session, [call], caller_ids).get(call.id)
 
 
 def known_users(session: Session, ids: Iterable[int | None]) -> set[int]:

@@ -11,7 +11,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
 
 from kpi.missed import MissedCounts, callers, missed_counts, open_calls
-from kpi.missed_live import card_of, first_callback, recent_missed
+from kpi.missed_live import card_of, first_callback, first_callbacks, recent_missed
 from kpi.periods import Period
 from kpi.scope import sales_employees
 from store.clients import CLIENT_COMPANY, CLIENT_CONTACT
@@ -42,6 +42,8 @@ def test_callbacks_agree_with_the_missed_report_call_by_call(
             if c.start < END and (c.user_id is None or c.user_id in ids)
         ]
         backs = {c.id: first_callback(session, c, who) for c in calls}
+        batch = first_callbacks(session, calls, who)
+    assert batch == {cid: b for cid, b in backs.items() if b is not None}
     hidden = sum(1 for o in opened if not o.phone)
     assert total.missed == len(calls) + hidden
     assert sorted((o.phone, o.at) for o in opened if o.phone) == sorted(
