@@ -28,6 +28,12 @@ short note (its own ledger job, ``missed_live_back``), for calls told within
 
 ``missed`` switched off in ``[schedule]`` switches these alerts off too: both are the
 missed-call alerts of the config.
+
+From ``app``: ``report = await tell_missed_calls(deps)`` with the ``JobDeps`` of
+``app.runtime.job_deps``. ``report.latencies()`` are the seconds from each told call's end
+(start + duration) to its send, for the alert-latency histogram; ``latencies("callback")``
+the same for the notes, from the callback's end. Whom and what to tell is decided in
+``jobs.live_missed_plan``; this module sends and measures.
 """
 
 from __future__ import annotations

@@ -163,7 +163,7 @@ def live_missed_alert(
     head = "📵 Никто не взял трубку" if nobody else "📵 Пропущенный звонок"
     hint = "Перезвоните или поручите звонок сотруднику." if nobody else "Перезвоните клиенту."
     return [
-        title(f"{head} · {fmt.local(at):%H:%M}"),
+        title(f"{head} · {fmt.when(at)}"),
         block(line(b(phone_text(phone))), _card_line(card, in_crm), line(hint)),
     ]
 
