@@ -61,6 +61,8 @@ async def test_a_head_starts_a_contest_in_five_steps(world: World, sqlite_engine
         await world.send(tg.callback(button(call, label), sender=head, on=shown))
         call = world.last("editMessageText")
         assert says in call.params["text"]
+    await world.send(tg.message("/me", sender=head, chat=chat))  # a command is no prize
+    assert "Boris" in world.last("sendMessage").params["text"]
     await world.send(tg.message("Ужин в ресторане", sender=head, chat=chat))
     confirm = world.last("sendMessage")
     text = confirm.params["text"]

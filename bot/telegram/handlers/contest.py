@@ -12,7 +12,7 @@ import asyncio
 import html
 from typing import Any
 
-from aiogram import Router
+from aiogram import F, Router
 from aiogram.enums import ParseMode
 from aiogram.filters import Command, CommandObject
 from aiogram.fsm.context import FSMContext
@@ -272,6 +272,7 @@ def make_router() -> Router:
     router.message.filter(KnownViewer())
     router.callback_query.filter(KnownViewer())
     router.message.register(cmd_contest, Command("contest"))
-    router.message.register(on_prize, ContestForm.prize)
+    # a command typed meanwhile (/rating) is a command, not the prize
+    router.message.register(on_prize, ContestForm.prize, F.text, ~F.text.startswith("/"))
     router.callback_query.register(on_step, ContestCb.filter())
     return router
