@@ -32,18 +32,19 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, tzinfo
-from typing import Any, Protocol
+from typing import Any
 
 from sqlalchemy.engine import Engine
 
 from crm.auth import ReauthorizeRequired
-from crm.errors import ApiError, BitrixError
+from crm.errors import BitrixError
 from crm.events import Change, decode_offline
 from crm.intake import OnApplied
-from crm.sync.apply import ApplyClient, ApplyReport, apply_changes
+from crm.offline_bind import FOLLOWED, DrainClient, bind_offline
+from crm.sync.apply import ApplyReport, apply_changes
 from store.oauth_models import (
     Reservation,
     forget_reservation,
@@ -63,17 +64,6 @@ __all__ = [
 
 log = logging.getLogger("crm.offline")
 
-_KINDS = ("ADD", "UPDATE", "DELETE")
-# The events of the live-data issue; the portal may lack some (ONUSERUPDATE on older ones).
-FOLLOWED: tuple[str, ...] = (
-    *(f"ONCRM{e}{k}" for e in ("COMPANY", "CONTACT", "DEAL", "LEAD", "ACTIVITY") for k in _KINDS),
-    *(f"ONTASK{k}" for k in _KINDS),
-    "ONVOXIMPLANTCALLEND",
-    "ONUSERADD",
-    "ONUSERUPDATE",
-)
-_NOT_FOUND = "ERROR_EVENT_NOT_FOUND"
-
 
 @dataclass(frozen=True)
 class OfflineOptions:
@@ -92,51 +82,6 @@ class DrainReport:
     errors: int = 0  # rows handed back with event.offline.error
     kept: int = 0  # rows left reserved to be tried again
     more: bool = False  # the page was full: drain again at once
-
-
-class DrainClient(ApplyClient, Protocol):
-    """The part of ``crm.client.BitrixClient`` the drain uses."""
-
-    async def call(self, method: str, params: Mapping[str, Any] | None = None) -> Any: ...
-
-
-async def bind_offline(
-    client: DrainClient, connector: str, events: Sequence[str] = FOLLOWED
-) -> list[str]:
-    """Bind the offline events not bound yet (``event.get`` first); returns those bound now."""
-    bound = await client.call("event.get", {"auth_connector": connector})
-    have = {
-        str(item.get("event", "")).upper()
-        for item in bound or ()
-        if isinstance(item, Mapping)
-        and str(item.get("offline", "0")) == "1"
-        and str(item.get("connector_id") or "") == connector
-    }
-    missing = [name for name in events if name.upper() not in have]
-    if not missing:
-        return []
-    commands = {
-        f"b{i}": (
-            "event.bind",
-            {"event": name, "event_type": "offline", "auth_connector": connector},
-        )
-        for i, name in enumerate(missing)
-    }
-    result = await client.batch(commands)
-    done: list[str] = []
-    for key, name in zip(commands, missing, strict=True):
-        error = result.errors.get(key)
-        if error is None:
-            done.append(name)
-        elif isinstance(error, ApiError) and error.code.upper() == _NOT_FOUND:
-            log.info("offline events: the portal has no %s; not followed", name)
-        elif isinstance(error, ApiError) and "already" in error.description.lower():
-            continue  # bound meanwhile (another process)
-        else:
-            raise error
-    if done:
-        log.info("offline events: bound %d events (%s)", len(done), ", ".join(done))
-    return done
 
 
 class OfflineDrain:
