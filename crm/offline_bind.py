@@ -47,7 +47,8 @@ async def bind_offline(
         for item in bound or ()
         if isinstance(item, Mapping)
         and str(item.get("offline", "0")) == "1"
-        and str(item.get("connector_id") or "") == connector
+        # The portal's docs show no connector on a binding; the emulator does: check it if any.
+        and str(item.get("connector_id", connector) or "") == connector
     }
     missing = [name for name in events if name.upper() not in have]
     if not missing:
