@@ -4,14 +4,15 @@ Checks the webhook (each missing scope named with its fix), syncs the portal int
 store, shows the departments as a tree and proposes the sales team, maps heads and the
 admin, suggests plans, checks the Telegram token and finds the team chat, then writes a
 commented config (mode 0600). Interactive by default: every question has a default, and
-``--non-interactive`` takes them all. Values already in ``CRM_PULSE_*`` variables are the
-defaults.
+``--non-interactive`` takes them all. Values already in ``CRM_PULSE_*`` variables (and,
+with --force, in the config being replaced) are the defaults.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -26,10 +27,10 @@ from sqlmodel import Session
 
 from app import setup_texts as texts
 from app.cmd_sync import open_store, print_report, sync_once
-from app.config import Config, load_config
+from app.config import Config, ConfigError, load_config
 from app.progress import Progress
 from app.setup_choose import choose
-from app.setup_config import Draft, Person, env_lines, render, write
+from app.setup_config import WEBHOOK_ENV, Draft, Person, env_lines, render, write
 from app.setup_portal import PortalProbe, missing_scopes, portal_problem, probe
 from app.setup_prompt import InitAborted, Prompt
 from app.setup_telegram import FoundChat, TelegramAPIError, make_bot, wait_for_team_chat
@@ -90,8 +91,12 @@ def _zone_and_store(
     default_store = base.storage.url
     if default_store == "sqlite:///crm-pulse.db":
         default_store = f"sqlite:///{folder / 'crm-pulse.db'}"
+    # a zone set on purpose (the replaced config, CRM_PULSE_PORTAL__TIMEZONE) wins over the
+    # webhook user's own
+    chosen = "timezone" in base.portal.model_fields_set
+    zone_default = base.portal.timezone if chosen else found.time_zone or base.portal.timezone
     while True:
-        zone = ask.text("Portal time zone", found.time_zone or base.portal.timezone)
+        zone = ask.text("Portal time zone", zone_default)
         storage = ask.text("Store (SQLite file or PostgreSQL URL)", default_store)
         try:
             return _with(
@@ -208,9 +213,8 @@ def _chat_people(ask: Prompt, found: FoundChat | None, people: list[Person]) -> 
     return people
 
 
-async def init(args: argparse.Namespace, ask: Prompt, folder: Path) -> int:
+async def init(args: argparse.Namespace, ask: Prompt, folder: Path, base: Config) -> int:
     path: Path = args.config
-    base = load_config(None)  # CRM_PULSE_* variables already set are the defaults
     url = args.webhook_url or base.portal.webhook_url.get_secret_value()
     url, found = await check_webhook(ask, base, url)
     config = _zone_and_store(ask, base, url, found, folder)
@@ -234,7 +238,7 @@ def _finish(
     people = _chat_people(ask, chat, list(draft.people))
     chats = [chat.config_value] if chat else list(base.telegram.team_chats)
     titles = {chat.config_value: chat.title} if chat else {}
-    from_env = bool(base.portal.webhook_url.get_secret_value())
+    from_env = WEBHOOK_ENV in os.environ
     keep_out = ask.yes(
         "Keep the secrets (webhook, bot token) out of the file and set them in the "
         "environment instead?",
@@ -251,6 +255,17 @@ def _finish(
     )
 
 
+def defaults(ask: Prompt, previous: Path | None) -> Config:
+    """The config being replaced (with --force), else the CRM_PULSE_* variables alone."""
+    if previous is not None:
+        try:
+            return load_config(previous)
+        except ConfigError as exc:
+            problem = str(exc).splitlines()[0]
+            ask.say(f"warn {problem}: its values are not offered as defaults")
+    return load_config(None)
+
+
 def run(
     args: argparse.Namespace, stdin: TextIO | None = None, stdout: TextIO | None = None
 ) -> int:
@@ -264,7 +279,8 @@ def run(
         ask.fail(texts.INIT_EXISTS.format(path=args.config), "pass --force to replace it")
         return 2
     try:
-        return asyncio.run(init(args, ask, args.config.resolve().parent))
+        base = defaults(ask, args.config if args.force and args.config.exists() else None)
+        return asyncio.run(init(args, ask, args.config.resolve().parent, base))
     except InitAborted:
         ask.say("crm-pulse init: stopped; nothing was written")
         return 1

@@ -214,3 +214,24 @@ async def test_an_unreachable_store_is_one_line(fast_env: Path) -> None:
     assert "fail the store cannot be opened" in out
     assert "Traceback" not in out
     assert not _file(fast_env)[0]
+
+
+async def test_force_offers_the_replaced_config_as_the_defaults(
+    fast_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with world() as w:
+        monkeypatch.setenv("CRM_PULSE_TELEGRAM__API_BASE", w.telegram.base_url)
+        w.telegram.groups[TEAM_CHAT] = (TEAM_TITLE, "member")
+        old = (
+            f'[portal]\nwebhook_url = "{w.emulator.webhook_url}"\ntimezone = "Europe/Samara"\n'
+            f'[telegram]\ntoken = "{TOKEN}"\nteam_chats = ["{TEAM_CHAT}"]\n'
+        )
+        await run_in_thread(fast_env.write_text, old, "utf-8")
+        code, out = await _init(w, _args(fast_env, force=True))  # no URL, no token given
+    assert code == 0, out
+    config = load_config(fast_env, environ={})
+    assert config.portal.webhook_url.get_secret_value() == w.emulator.webhook_url
+    assert config.portal.timezone == "Europe/Samara"  # set on purpose: kept
+    assert config.telegram.token.get_secret_value() == TOKEN
+    assert config.telegram.team_chats == [str(TEAM_CHAT)]  # kept: no new /start was seen
+    assert _file(fast_env)[2] == 0o600
