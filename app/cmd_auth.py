@@ -52,7 +52,7 @@ NO_LISTENER = "note: {redirect} is busy ({error}); the code has to be pasted"
 CAUGHT = "Code received from the browser."
 BROWSER_DONE = (
     "<!doctype html><meta charset=utf-8><title>crm-pulse</title>"
-    "<p>crm-pulse is authorized. You can close this tab.</p>"
+    "<p>crm-pulse received the code. Close this tab and look at the terminal.</p>"
 )
 BROWSER_WRONG = (
     "<!doctype html><meta charset=utf-8><title>crm-pulse</title>"

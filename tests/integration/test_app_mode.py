@@ -99,7 +99,7 @@ async def test_the_code_is_caught_on_the_local_redirect_and_exchanged(
         authorize(config, store_engine, None, out=out, stdin=None, port=0, on_url=on_url), 20
     )
     page = await browser[0]
-    assert page.status_code == 200 and "authorized" in page.text
+    assert page.status_code == 200 and "received the code" in page.text
     stored = load_tokens(store_engine, portal_key(emu.base_url))
     assert stored is not None
     assert stored.tokens.access_token == tokens.access_token
