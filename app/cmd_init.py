@@ -222,6 +222,8 @@ async def init(args: argparse.Namespace, ask: Prompt, folder: Path, base: Config
     token = args.telegram_token or base.telegram.token.get_secret_value()
     token, chat = await team_chat(ask, token, base.telegram.api_base)
     draft = _finish(ask, draft, token=token, chat=chat, base=base)
+    if not missing_scopes(found.scopes, bitrix_chat=True):
+        draft = replace(draft, bitrix_dialogs=bitrix_dialogs(ask))
     write(path, render(draft), force=args.force)
     ask.say(texts.INIT_WROTE.format(path=path))
     if draft.secrets_in_env:
@@ -230,6 +232,22 @@ async def init(args: argparse.Namespace, ask: Prompt, folder: Path, base: Config
             ask.say(f"  {line}")
     ask.say(texts.INIT_NEXT.format(path=path))
     return 0
+
+
+def bitrix_dialogs(ask: Prompt) -> list[str]:
+    """A Bitrix24 group chat for the posts too, when the webhook may post there."""
+    while ask.interactive:
+        answer = ask.text(
+            "Bitrix24 chat for the posts too: its dialog id, as in the chat's address "
+            "(chat12); empty: Telegram only",
+            "",
+        )
+        if not answer:
+            return []
+        if answer.startswith("chat") and answer[4:].isdigit():
+            return [answer]
+        ask.say(f"{answer!r} is not a dialog id such as chat12")
+    return []
 
 
 def _finish(

@@ -39,6 +39,7 @@ class Draft:
     people: Sequence[Person] = ()
     plans: Mapping[int, Mapping[str, Decimal]] = field(default_factory=dict)
     secrets_in_env: bool = False
+    bitrix_dialogs: Sequence[str] = ()  # Bitrix24 chat for the posts too ("chat12")
 
 
 def _q(text: str) -> str:
@@ -76,6 +77,14 @@ def render(draft: Draft) -> str:
     lines.append("# Team chats that get the morning posts (chat id, or chat_id:topic_id).")
     lines += [f"# {chat}: {draft.chat_titles.get(chat, '')}" for chat in draft.team_chats]
     lines.append(f"team_chats = [{', '.join(_q(c) for c in draft.team_chats)}]")
+    if draft.bitrix_dialogs:
+        lines += [
+            "",
+            "[bitrix_chat]",
+            "# Post to Bitrix24 chat too: these dialogs get the morning posts.",
+            "enabled = true",
+            f"team_dialogs = [{', '.join(_q(d) for d in draft.bitrix_dialogs)}]",
+        ]
     lines += [
         "",
         "[scope]",

@@ -166,6 +166,8 @@ async def test_interactive_init_driven_through_the_terminal(
             "y",  # that is the team chat
             "y",  # it was me who sent /start
             "y",  # secrets out of the file
+            "general",  # not a dialog id: asked again
+            "chat12",  # posts to this Bitrix24 chat too
         ]
         terminal = Terminal("\n".join(answers) + "\n")
         code, out = await _init(w, _args(fast_env, non_interactive=False), terminal)
@@ -182,6 +184,9 @@ async def test_interactive_init_driven_through_the_terminal(
     config = load_config(fast_env, environ={})
     assert config.scope.sales_departments == [3]
     assert config.plans == {}
+    assert config.bitrix_chat.enabled
+    assert config.bitrix_chat.team_dialogs == ["chat12"]
+    assert "'general' is not a dialog id" in out
     admin = next(p for p in config.people if p.role == "admin")
     assert admin.telegram_id == 777
 

@@ -94,6 +94,10 @@ def test_the_written_config_is_valid_and_says_what_it_holds() -> None:
     assert config.plans == {"department": {"3": {"month": {"calls": 440, "revenue": 1200000}}}}
     assert "# 3: Москва" in text
     assert '# -1001: Sales "North"' in text
+    assert not config.bitrix_chat.enabled
+    with_chat = Config.model_validate(tomllib.loads(render(_draft(bitrix_dialogs=["chat7"]))))
+    assert with_chat.bitrix_chat.enabled
+    assert with_chat.bitrix_chat.team_dialogs == ["chat7"]
 
 
 def test_secrets_kept_out_of_the_file_are_printed_for_the_environment() -> None:
