@@ -147,10 +147,15 @@ def teams_of(session: Session, settings: KpiSettings, within: int | None = None)
     return {d: name for d, parent, name in rows if parent in tops and d not in tops}
 
 
-def team_of_employee(session: Session, teams: Mapping[int, str], employee: Employee) -> int | None:
-    parents = {
-        d: p for d, p in session.execute(select(col(Department.id), col(Department.parent_id)))
-    }
+def parents_of(session: Session) -> dict[int, int | None]:
+    query = select(col(Department.id), col(Department.parent_id))
+    return {d: p for d, p in session.execute(query)}
+
+
+def team_of_employee(
+    parents: Mapping[int, int | None], teams: Mapping[int, str], employee: Employee
+) -> int | None:
+    """The team above the employee's main department (None: they belong to no team)."""
     dept, seen = employee.department_id, set[int]()
     while dept is not None and dept not in seen:
         if dept in teams:
@@ -180,9 +185,10 @@ def standings(
         rows = _ranked([(e.id, e.name, values[e.id], revenue[e.id], 1) for e in scope.employees])
     else:
         names = teams_of(session, settings, contest.department_id)
+        parents = parents_of(session)
         members: dict[int, list[int]] = {}
         for e in scope.employees:
-            team = team_of_employee(session, names, e)
+            team = team_of_employee(parents, names, e)
             if team is not None:
                 members.setdefault(team, []).append(e.id)
         items = []
@@ -235,9 +241,7 @@ def contests_for(
         return contests
     own = department_tree(session, [department_id])
     related = set(own)
-    parents = {
-        d: p for d, p in session.execute(select(col(Department.id), col(Department.parent_id)))
-    }
+    parents = parents_of(session)
     up = parents.get(department_id)
     while up is not None and up not in related:
         related.add(up)
