@@ -127,7 +127,10 @@ def _columns(rows: list[dict[str, Any]]) -> list[str]:
 def _cells(row: dict[str, Any], columns: list[str]) -> tuple[Cell, ...]:
     cells = []
     for key in columns:
-        value = row.get(key)
+        if key not in row:  # a figure other rows have: an empty cell, not a made-up null
+            cells.append(Cell(key, ()))
+            continue
+        value = row[key]
         if isinstance(value, dict) and key == "metrics":
             for metric, figures in value.items():
                 status = figures.get("status") or "" if isinstance(figures, dict) else ""

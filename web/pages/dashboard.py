@@ -93,19 +93,27 @@ def _build(ctx: PagesContext, ask: Ask, scope: Any, *, render_png: bool) -> Repo
         )
 
 
+def plain_title(title: str) -> str:
+    """A report's title without its leading emoji: a wall or office PC may have no emoji
+    font, and a blank square helps nobody."""
+    head, _, rest = title.partition(" ")
+    return rest if rest and not any(c.isalnum() for c in head) else title
+
+
 def _page(ctx: PagesContext, ask: Ask, report: Report | None) -> str:
     tabs = []
     for name in REPORT_NAMES:
         params = {"report": name, "period": ask.period_word, "scope": ask.scope_key}
         if ask.period_word == "custom":
             params |= {"from": ask.first, "to": ask.last}
-        tabs.append((name, SPECS[name].title, urlencode(params)))
+        tabs.append((name, plain_title(SPECS[name].title), urlencode(params)))
     expires = ask.opened.expires_at
     return render(
         "dashboard.html",
         ask=ask,
         tabs=tabs,
         report=report,
+        title=plain_title(report.title) if report is not None else "",
         table=table_of(report.data) if report is not None else None,
         expires=None if expires is None else f"{expires.astimezone(ctx.settings.tz):%d.%m.%Y}",
         periods=texts.PERIODS,
