@@ -156,6 +156,8 @@ def check_reachable(engine: Engine) -> None:
     """Open one connection now, so a wrong address fails here with its fix (``StoreError``)."""
     database = engine.url.database
     if engine.dialect.name == "sqlite" and database and not database.startswith(":memory:"):
+        if engine.url.query.get("uri") == "true":
+            database = database.removeprefix("file:").split("?", 1)[0]
         folder = Path(database).absolute().parent
         if not folder.is_dir():
             msg = f"the folder {folder} does not exist: create it (mkdir -p {folder}) or "

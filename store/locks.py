@@ -55,6 +55,9 @@ def sqlite_path(engine: Engine) -> Path | None:
     database = engine.url.database
     if not database or database == ":memory:" or database.startswith("file::memory:"):
         return None
+    if engine.url.query.get("uri") == "true" and database.startswith("file:"):
+        # sqlite:///file:PATH?mode=ro&uri=true: the file is PATH
+        database = database.removeprefix("file:").split("?", 1)[0]
     return Path(database)
 
 
