@@ -7,7 +7,7 @@ import asyncio
 import contextlib
 import logging
 import signal
-from collections.abc import Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 from aiogram import Bot, Dispatcher
@@ -20,7 +20,7 @@ from app.logs import setup_logging
 from app.runtime import bitrix_messenger, bot_settings, job_deps
 from app.senders import ChatSender
 from app.settings import bitrix_chat_settings, contest_rules, kpi_settings
-from app.web_pages import page_routes
+from app.web_pages import page_routes, public_base
 from app.web_wiring import after_events, build_listener, listener_address
 from app.wiring import bitrix_client, http_client
 from bot.bitrix.botapp import BitrixBot, run_bitrix_bot
@@ -31,6 +31,8 @@ from bot.telegram.deps import TelegramDeps
 from bot.telegram.messenger import TelegramMessenger
 from crm.client import BitrixClient
 from crm.intake import EventIntake
+from jobs.deps import JobDeps
+from jobs.live_missed import tell_after_sync, tell_missed_calls
 from jobs.schedule import build_scheduler
 from reports.build import build_report, report_xlsx
 from web.metrics import Metrics
@@ -65,7 +67,7 @@ async def serve(config: Config) -> int:
         intake = None
         if config.events.enabled:
             intake = EventIntake(
-                client, engine, tz=config.portal.zone, on_applied=after_events(metrics, None)
+                client, engine, tz=config.portal.zone, on_applied=after_events(metrics, told(deps))
             )
             start_task("portal events", intake.run())
         listener = build_listener(config, engine, metrics, intake, page_routes(config, engine))
@@ -79,6 +81,8 @@ async def serve(config: Config) -> int:
                 "bitrix24 bot",
                 _bitrix_bot(config, engine, listener, stop=stop, bitrix=bitrix, client=client),
             )
+        # Live alerts count from the first run on a store: mark it before any event can come.
+        await tell_after_sync(deps)
         host, port = listener_address(config)
         try:
             runner = await start(listener, host, port)
@@ -106,6 +110,16 @@ async def serve(config: Config) -> int:
     return 1 if failed else 0
 
 
+def told(deps: JobDeps) -> Callable[[], Awaitable[list[float]]]:
+    """Missed calls the events brought, told to their people: the latency of each message."""
+
+    async def tell() -> list[float]:
+        report = await tell_missed_calls(deps)
+        return [t.latency.total_seconds() for t in report.told]
+
+    return tell
+
+
 def _telegram(
     config: Config, engine: Engine, notifier: BitrixMessenger
 ) -> tuple[Bot, Dispatcher, TelegramMessenger] | None:
@@ -123,6 +137,7 @@ def _telegram(
             report_xlsx,
             notifier.notify,
             contests=contest_rules(config),
+            web_url=public_base(config),
         )
     )
     return bot, dp, TelegramMessenger(bot, engine)
@@ -153,6 +168,7 @@ def _bitrix_bot(
         build_report,
         report_xlsx,
         contests=contest_rules(config),
+        web_url=public_base(config),
     )
     bot = BitrixBot(deps, bitrix)
     if deps.settings.event_mode == "push":

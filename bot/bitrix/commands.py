@@ -26,11 +26,13 @@ from bot.bitrix.events import ChatEvent
 from bot.bitrix.keyboard import choices_keyboard, period_keyboard
 from bot.bitrix.plan_set_reply import plan_set_reply
 from bot.bitrix.settings import BitrixChatSettings
+from bot.bitrix.weblinks import web_link_text
 from bot.contests import ContestRules
 from bot.game_me import game_lines
 from bot.lookup import StoreDirectory
 from bot.plan_set import is_plan_set
 from bot.settings import BotSettings, Role
+from bot.weblinks import COMMANDS as WEB_LINK_COMMANDS
 from crm.client import BitrixClient
 from kpi.periods import Period, PeriodError, parse_period
 from kpi.scope import ScopeError
@@ -63,6 +65,7 @@ class BitrixDeps:
     report_xlsx: Callable[[Report], bytes]  # reports.build.report_xlsx
     report_names: tuple[str, ...] = reporting.REPORT_NAMES
     clock: Callable[[], datetime] = field(default=utc_now)
+    web_url: str = "http://127.0.0.1:8080"  # where /tv and /dashboard links point ([web])
     contests: ContestRules = ContestRules()  # [contests] for /contest
 
 
@@ -92,6 +95,20 @@ def answer(deps: BitrixDeps, event: ChatEvent, now: datetime) -> Reply | None:
     with Session(deps.engine) as session:
         person = deps.people.person_by_bitrix(event.user_id)
         turn = _Turn(session, deps, resolve_viewer(session, person, event.user_id), now)
+        if command in WEB_LINK_COMMANDS and turn.viewer.known:
+            return Reply(
+                web_link_text(
+                    session,
+                    deps.kpi,
+                    turn.viewer,
+                    command,
+                    event.params,
+                    private=event.private,
+                    base_url=deps.web_url,
+                    now=now,
+                    user_id=event.user_id,
+                )
+            )
         return turn.answer(command, event.params)
 
 

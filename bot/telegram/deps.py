@@ -29,4 +29,5 @@ class TelegramDeps:
     notify: Notify  # sends a text to a portal user's Bitrix24 notifications
     report_names: tuple[str, ...] = REPORT_NAMES
     clock: Callable[[], datetime] = field(default=utc_now)
+    web_url: str = "http://127.0.0.1:8080"  # where /tv and /dashboard links point ([web])
     contests: ContestRules = ContestRules()  # [contests] for /contest

@@ -14,6 +14,7 @@ from bot.telegram.handlers import (
     contest,
     errors,
     link,
+    links,
     membership,
     plan_set,
     reports,
@@ -31,6 +32,7 @@ def get_routers() -> list[Router]:
         client_calls.make_router(),  # /calls клиент before /calls, the report
         contest.make_router(),
         reports.make_router(),
+        links.make_router(),
         buttons.make_router(),
         strangers.make_router(),
         membership.make_router(),
