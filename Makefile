@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: help install lint format test bench demo services
+.PHONY: help install lint format test bench demo services browser
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
 
@@ -28,7 +28,10 @@ format: install  ## format and fix what ruff can
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
-test: lint services  ## everything CI runs: lint, then the tests on SQLite and PostgreSQL
+browser:  ## Debian's Chromium and chromedriver for the web page tests (installs if missing)
+	@scripts/install-browser.sh
+
+test: lint services browser  ## everything CI runs: lint, then the tests on SQLite and PostgreSQL
 	$(PY) -m pytest
 
 bench: install services  ## benchmarks on the large dataset (minutes; prints a report)

@@ -24,6 +24,12 @@ def missing() -> str | None:
     return None
 
 
+def skip_browser() -> bool:
+    """Skip where there is no browser, but never on CI: there `make test` installs it, and a
+    missing one must fail loudly rather than pass by skipping."""
+    return missing() is not None and not os.environ.get("CI")
+
+
 @contextmanager
 def chromium(width: int, height: int) -> Iterator[webdriver.Chrome]:
     options = webdriver.ChromeOptions()

@@ -22,13 +22,13 @@ from sqlmodel import Session, select
 from app.web_pages import page_routes
 from emulator.portal import Portal
 from store.web_models import LinkScope, WebLink
-from tests.web.browser import chromium, missing, shot
+from tests.web.browser import chromium, missing, shot, skip_browser
 from tests.web.reading import board, expected_board, until
 from tests.web.world import CLI, World, rename_long, synced_world
 
 pytestmark = [
     pytest.mark.asyncio(loop_scope="module"),
-    pytest.mark.skipif(missing() is not None, reason=str(missing())),
+    pytest.mark.skipif(skip_browser(), reason=str(missing())),
 ]
 LIVE_SECONDS = 5.0
 
