@@ -43,7 +43,7 @@ from crm.auth import ReauthorizeRequired
 from crm.errors import BitrixError
 from crm.events import Change, decode_offline
 from crm.intake import OnApplied
-from crm.offline_bind import FOLLOWED, DrainClient, bind_offline
+from crm.offline_bind import FOLLOWED, NOTICE, DrainClient, bind_notice, bind_offline
 from crm.sync.apply import ApplyReport, apply_changes
 from store.oauth_models import (
     Reservation,
@@ -54,10 +54,12 @@ from store.oauth_models import (
 
 __all__ = [
     "FOLLOWED",
+    "NOTICE",
     "DrainClient",
     "DrainReport",
     "OfflineDrain",
     "OfflineOptions",
+    "bind_notice",
     "bind_offline",
     "drain_forever",
 ]
@@ -257,11 +259,14 @@ async def drain_forever(
     on_applied: OnApplied | None = None,
     *,
     wake: asyncio.Event | None = None,
+    notice_url: str | None = None,
 ) -> None:
     """Bind, then drain every ``poll_seconds`` (at once when ``wake`` is set) until ``stop``.
 
-    Failures are logged and the loop goes on: a dead grant says once what to run, and a
-    ``crm-pulse auth`` run meanwhile lets the next round through without a restart.
+    With a public listener, ``notice_url`` is where the portal POSTs ``ONOFFLINEEVENT``
+    (``NOTICE``) when the queue gets rows; the listener sets ``wake`` on it. Failures are
+    logged and the loop goes on: a dead grant says once what to run, and a ``crm-pulse auth``
+    run meanwhile lets the next round through without a restart.
     """
     drain = OfflineDrain(client, engine, options, on_applied)
     bound = False
@@ -271,6 +276,8 @@ async def drain_forever(
         try:
             if not bound:
                 await bind_offline(client, options.connector)
+                if notice_url:
+                    await bind_notice(client, notice_url)
                 bound = True
             more = (await drain.drain_once()).more
             last_error = ""

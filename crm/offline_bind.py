@@ -15,7 +15,7 @@ from typing import Any, Protocol
 from crm.errors import ApiError
 from crm.sync.apply import ApplyClient
 
-__all__ = ["FOLLOWED", "DrainClient", "bind_offline"]
+__all__ = ["FOLLOWED", "NOTICE", "DrainClient", "bind_notice", "bind_offline"]
 
 log = logging.getLogger("crm.offline")
 
@@ -75,3 +75,28 @@ async def bind_offline(
     if done:
         log.info("offline events: bound %d events (%s)", len(done), ", ".join(done))
     return done
+
+
+NOTICE = "ONOFFLINEEVENT"
+
+
+async def bind_notice(client: DrainClient, handler: str, min_timeout: int = 1) -> bool:
+    """Have the portal POST ``ONOFFLINEEVENT`` to ``handler`` when the queue gets rows.
+
+    Only with a public listener (the portal posts to public HTTPS only); the drain then runs at
+    once instead of at its next poll. At most one notice per ``min_timeout`` seconds. Returns
+    whether it was bound now (False: it was bound already).
+    """
+    bound = await client.call("event.get", {})
+    for item in bound or ():
+        if (
+            isinstance(item, Mapping)
+            and str(item.get("event", "")).upper() == NOTICE
+            and str(item.get("offline", "0")) != "1"
+            and item.get("handler") == handler
+        ):
+            return False
+    params = {"event": NOTICE, "handler": handler, "options": {"minTimeout": min_timeout}}
+    await client.call("event.bind", params)
+    log.info("offline events: the portal tells %s when the queue has rows", handler)
+    return True

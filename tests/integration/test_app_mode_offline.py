@@ -1,8 +1,8 @@
 """The offline event queue drained in app mode, against the emulator: binding once, an empty
 drain costing one request, a deletion and a missed call reaching the store, a crash between
 ``event.offline.get`` and ``clear`` (nothing lost, nothing applied twice), rows that cannot be
-applied handed back with ``event.offline.error``, and the loop of ``crm-pulse run`` across a
-restart and an expired token.
+applied handed back with ``event.offline.error``, the loop of ``crm-pulse run`` across a
+restart and an expired token, and the portal's ``ONOFFLINEEVENT`` waking the drain at once.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from typing import Any
 
 import httpx
 import pytest
+from aiohttp import web
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
@@ -22,8 +23,16 @@ from app.config import Config
 from app.wiring import APP_CONNECTOR, bitrix_client
 from crm.client import BitrixClient
 from crm.errors import TransportError
-from crm.events import Change
-from crm.offline import FOLLOWED, OfflineDrain, OfflineOptions, bind_offline, drain_forever
+from crm.events import Change, decode
+from crm.offline import (
+    FOLLOWED,
+    NOTICE,
+    OfflineDrain,
+    OfflineOptions,
+    bind_notice,
+    bind_offline,
+    drain_forever,
+)
 from crm.query import BatchResult
 from crm.sync.apply import ApplyReport, apply_changes
 from emulator.live_calls import add_call
@@ -293,3 +302,45 @@ async def test_the_run_loop_across_a_restart_and_an_expired_token(world: World) 
     assert world.emu.oauth.counts()["refreshed"] >= 1
     assert world.emu.offline.rows == []
     assert len(applied) >= 3
+
+
+async def test_the_portals_notice_drains_at_once_instead_of_at_the_next_poll(
+    world: World,
+) -> None:
+    wake = asyncio.Event()
+    notices: list[str] = []
+
+    async def listener(request: web.Request) -> web.Response:
+        event = decode(await request.read())
+        notices.append(event.name)
+        if event.name == NOTICE:
+            wake.set()
+        return web.Response(text="ok")
+
+    app = web.Application()
+    app.router.add_post("/bitrix24/events", listener)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    port = next(a[1] for a in runner.addresses if isinstance(a, tuple))
+    url = f"http://127.0.0.1:{port}/bitrix24/events"
+    world.emu.send_events_to(None, None, (0.05, 0.1))  # only the application's own bindings
+    (company,) = world.companies(1)
+    await _seed(world, [company])
+    options = OfflineOptions(connector=APP_CONNECTOR, poll_seconds=60)  # never, in this test
+    stop = asyncio.Event()
+    loop = asyncio.create_task(
+        drain_forever(world.client, world.engine, options, stop, wake=wake, notice_url=url)
+    )
+    try:
+        await _until(lambda: any(not b.offline for b in world.emu.offline.bindings))
+        assert await bind_notice(world.client, url) is False  # bound once
+        await asyncio.sleep(0.2)  # the first drain is done; the next poll is a minute away
+        world.portal.delete("companies", company)
+        took = await _until(lambda: _stored(world.engine, Company, company) is None)
+    finally:
+        stop.set()
+        await asyncio.wait_for(loop, 5)
+        await runner.cleanup()
+    assert notices == [NOTICE]
+    assert took < 5
