@@ -107,9 +107,11 @@ async def clean_sync(webhook_url: str, storage_url: str) -> SyncReport:
 
 
 async def run_cli(*args: str, within: float = 120) -> tuple[int, str, str]:
+    started = time.monotonic()
     process = await cli(*args)
     out, err = await asyncio.wait_for(process.communicate(), within)
     assert process.returncode is not None
+    print(f"crm-pulse {' '.join(args[:2])}: {time.monotonic() - started:.1f} s")  # noqa: T201
     return process.returncode, out.decode(), err.decode()
 
 
