@@ -10,10 +10,11 @@ What is told (``kpi.missed_live`` holds the queries, with ``kpi.missed``'s rules
 - a missed call with a number, not called back yet, that started within the lookback: the
   callback window, capped by ``schedule.missed_lookback`` (after the window the chase of
   ``jobs.missed`` speaks; two alerts on one call in the same minute would be noise);
-- and not before the store's first live run, a ledger marker written once (job
-  ``missed_live``, slot ``since``): switching the feature on, or the first start on a new
-  store, does not flood people with the last hour's calls, while a restart loses nothing
-  (calls missed while the process was down are told when it is back, within the lookback);
+- and not before the store's first live run (less a minute: a call that rang as the
+  process started is still news), a ledger marker written once (job ``missed_live``, slot
+  ``since``): switching the feature on, or the first start on a new store, does not flood
+  people with the last hour's calls, while a restart loses nothing (calls missed while
+  the process was down are told when it is back, within the lookback);
 - to the employee it is credited to (a sales employee), or, when nobody took it or the
   user is not in the store yet, to the heads of the sales departments; a user outside the
   sales departments is not ours to tell. Their chat is the person's: Telegram when linked,

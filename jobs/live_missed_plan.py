@@ -38,6 +38,9 @@ log = logging.getLogger(__name__)
 JOB = "missed_live"  # the alert: slot "call:ID", one row per chat
 BACK_JOB = "missed_live_back"  # the note on the callback, same slots and chats
 SINCE_SLOT = "since"
+# A call that began ringing just before the first run (or while the process was starting)
+# is still news: the start marker holds back only what is older than this.
+START_GRACE = timedelta(minutes=1)
 
 
 @dataclass(frozen=True)
@@ -185,7 +188,7 @@ def _no_chat(deps: JobDeps, call: LiveCall, now: datetime) -> None:
 
 def _alerts(session: Session, deps: JobDeps, now: datetime, since: datetime, work: Work) -> None:
     lookback = min(deps.kpi.callback_window, deps.schedule.missed_lookback)
-    calls = recent_missed(session, max(since, now - lookback))
+    calls = recent_missed(session, max(since - START_GRACE, now - lookback))
     calls = tuple(c for c in calls if not held_back(deps, c.start, now))
     if not calls:
         return

@@ -249,9 +249,13 @@ async def test_calls_before_the_start_or_past_the_window_are_not_told(
 ) -> None:
     clock = Clock(day(10))
     deps = make_deps(store_engine, clock)
-    store(store_engine, missed(1, 10, "79161234567", day(9, 50)))
+    store(
+        store_engine,
+        missed(1, 10, "79161234567", day(9, 50)),
+        missed(9, 10, "79990001122", day(9, 59, 30)),  # rang as the process started
+    )
     # the first run on this store: an older call is history, not news
-    assert (await tell(deps, clock, day(10))).told == ()
+    assert told(await tell(deps, clock, day(10))) == [("alert", 9, ANNA)]
     # calls missed while no process ran are told by the next one, within the window
     store(
         store_engine,
@@ -261,6 +265,7 @@ async def test_calls_before_the_start_or_past_the_window_are_not_told(
     restarted = make_deps(store_engine, clock, sender=FakeSender())
     report = await tell(restarted, clock, day(11, 10))
     assert told(report) == [("alert", 3, ANNA)]  # 10:05 is over an hour old: the chase's
+    assert sent_by(restarted).recipients() == [ANNA]
 
 
 async def test_a_refused_send_is_tried_again_and_switched_off_tells_nothing(
