@@ -139,6 +139,10 @@ def build_parser() -> argparse.ArgumentParser:  # noqa: PLR0915  (one flat list 
     demo.add_argument("--seed", type=int, default=1)
     demo.add_argument("--scale", choices=["small", "medium", "large"], default="small")
     demo.add_argument("--verbose", action="store_true", help="show the log (INFO) on stderr")
+    demo.add_argument(
+        "--serve", action="store_true", help="then serve the office TV and the dashboard"
+    )
+    demo.add_argument("--port", type=int, default=8080, help="for --serve (default 8080)")
     demo.set_defaults(module="app.cmd_demo")
 
     _contest_parser(sub)

@@ -95,7 +95,7 @@ def demo_day(today: date) -> date:
     return demo_day(first - timedelta(days=1))
 
 
-async def demo(seed: int, scale: str, out: Path) -> int:
+async def demo(seed: int, scale: str, out: Path, serve: int | None = None) -> int:
     day = demo_day(datetime.now(tz=ZoneInfo(TIMEZONE)).date())
     print(f"Generating a {scale} demo portal (seed {seed}) with data up to {day:%d.%m.%Y}...")
     portal = make_portal(seed, scale, today=day)
@@ -113,12 +113,61 @@ async def demo(seed: int, scale: str, out: Path) -> int:
         settings = kpi_settings(config)
         print(f"Writing reports for {now:%d.%m.%Y %H:%M} ({settings.tz}) to {out}/ ...")
         written = await asyncio.to_thread(write_everything, engine, settings, now, out)
+        print(f"Done: {written} files in {out}/. Open {out}/rating.png first.")
+        if serve is not None:
+            await serve_pages(config, engine, now, serve)
         engine.dispose()
-    print(f"Done: {written} files in {out}/. Open {out}/rating.png first.")
     return 0 if report.ok else 1
+
+
+async def serve_pages(config: Config, engine: Engine, now: datetime, port: int) -> None:
+    """The office TV and the dashboard of the demo's store on 127.0.0.1, until Ctrl+C.
+
+    The pages' clock stands where the demo's data ends, like the reports'.
+    """
+    from aiohttp import web
+
+    from app.web_pages import link_url, page_routes
+    from store.web_models import LinkScope, create_link
+    from web.server import ListenError, bound_port, start
+
+    app = web.Application()
+    app.router.add_routes(page_routes(config, engine, clock=lambda: now))
+    try:
+        runner = await start(app, "127.0.0.1", port)
+    except ListenError:
+        runner = await start(app, "127.0.0.1", 0)  # the port is taken: any free one will do
+    base = f"http://127.0.0.1:{bound_port(runner)}"
+    with Session(engine) as session:
+        links = [
+            (
+                kind,
+                create_link(
+                    session,
+                    kind,
+                    LinkScope("company"),
+                    now=now,
+                    expires_at=None,
+                    created_by="demo",
+                ),
+            )
+            for kind in ("tv", "dashboard")
+        ]
+    print("Serving the office TV and the dashboard (Ctrl+C stops):", flush=True)
+    for kind, token in links:
+        label = "TV" if kind == "tv" else "dashboard"
+        print(f"  {label:<10} {link_url(base, kind, token)}", flush=True)
+    try:
+        await asyncio.Event().wait()
+    finally:
+        await runner.cleanup()
 
 
 def run(args: argparse.Namespace) -> int:
     if getattr(args, "verbose", False):
         setup_logging("INFO")
-    return asyncio.run(demo(args.seed, args.scale, args.out))
+    serve = args.port if getattr(args, "serve", False) else None
+    try:
+        return asyncio.run(demo(args.seed, args.scale, args.out, serve))
+    except KeyboardInterrupt:  # Ctrl+C ends --serve: the normal way out
+        return 0
