@@ -72,6 +72,15 @@ def after_events(
     async def applied(report: ApplyReport, seconds: float) -> None:
         metrics.event_latency.observe(seconds)
         metrics.rows.inc(report.written)
+        log.log(
+            logging.INFO if report.calls else logging.DEBUG,
+            "events applied in %.2f s: %d written, %d deleted, %d calls (%d requests)",
+            seconds,
+            report.written,
+            report.deleted,
+            len(report.calls),
+            report.requests,
+        )
         if report.calls and tell_missed is not None:
             for latency in await tell_missed():
                 metrics.alert_latency.observe(latency)

@@ -52,6 +52,8 @@ role = "head"
 [schedule]
 quiet_hours = ""
 sync = ""
+[calendar]
+weekdays = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 [web]
 port = {port}
 [events]
@@ -115,6 +117,7 @@ async def live(tmp_path: Path) -> AsyncIterator[Live]:
         finally:
             process.send_signal(signal.SIGTERM)
             _, err = await asyncio.wait_for(process.communicate(), 60)
+            print(err.decode())  # the run's log, shown when a test fails
         assert process.returncode == 0, err.decode()
         assert EVENTS_TOKEN not in err.decode()
 
@@ -149,7 +152,7 @@ async def test_a_deleted_company_leaves_the_store_within_seconds(live: Live) -> 
 
 
 async def test_a_missed_call_is_told_to_the_head_within_15_seconds(live: Live) -> None:
-    add_call(live.portal, "+7 (495) 123-45-67", None, "missed")
+    missed = add_call(live.portal, "+7 (495) 123-45-67", None, "missed")
 
     alert = await live.fake.wait_for(
         lambda c: (
@@ -159,10 +162,26 @@ async def test_a_missed_call_is_told_to_the_head_within_15_seconds(live: Live) -
         ),
         within=15,
     )
-    assert "495" in alert.params["text"]
+    assert "+7 495 123-45-67" in alert.params["text"]
     told = [
         c
         for c in live.fake.calls
         if c.method == "sendMessage" and "123-45-67" in str(c.params.get("text", ""))
     ]
     assert len(told) == 1
+
+    # An employee calls back: a one-second call that starts after the missed one ended.
+    ended = dt.datetime.fromisoformat(missed["CALL_START_DATE"])
+    await until(lambda: live.portal.local_now() >= ended + dt.timedelta(seconds=2), 5, "a second")
+    add_call(live.portal, "8 495 123 45 67", 3, "outgoing", 1)
+
+    note = await live.fake.wait_for(
+        lambda c: (
+            c.method == "sendMessage"
+            and c.params.get("chat_id") == HEAD_TELEGRAM
+            and "123-45-67" in str(c.params.get("text", ""))
+            and c is not alert
+        ),
+        within=15,
+    )
+    assert "через" in note.params["text"]
