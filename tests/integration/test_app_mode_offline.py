@@ -344,3 +344,31 @@ async def test_the_portals_notice_drains_at_once_instead_of_at_the_next_poll(
         await runner.cleanup()
     assert notices == [NOTICE]
     assert took < 5
+
+
+async def test_a_dead_grant_pauses_the_loop_until_auth_is_run_again(
+    world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    (company,) = world.companies(1)
+    await _seed(world, [company])
+    await bind_offline(world.client, APP_CONNECTOR)
+    world.emu.oauth.revoke()
+    world.emu.oauth.expire()
+    world.portal.delete("companies", company)
+    options = OfflineOptions(connector=APP_CONNECTOR, poll_seconds=0.1)
+    stop = asyncio.Event()
+    loop = asyncio.create_task(drain_forever(world.client, world.engine, options, stop))
+    try:
+        await _until(lambda: "offline events paused" in caplog.text)
+        polls = world.portal.stats.requests
+        await asyncio.sleep(0.5)  # five polls while the grant is dead
+        assert world.portal.stats.requests == polls  # nothing sent with a dead token
+        assert _stored(world.engine, Company, company) is not None
+        _keep_tokens(world.emu, world.engine)  # `crm-pulse auth` in another terminal
+        await _until(lambda: _stored(world.engine, Company, company) is None)
+    finally:
+        stop.set()
+        await asyncio.wait_for(loop, 5)
+    paused = [r for r in caplog.records if "offline events paused" in r.getMessage()]
+    assert len(paused) == 1  # said once, not every poll
+    assert "crm-pulse auth --config" in paused[0].getMessage()
