@@ -22,7 +22,9 @@ from typing import Any
 
 import httpx
 
+from crm import listing
 from crm.auth import RestAuth, WebhookAuth
+from crm.batching import BatchPool
 from crm.errors import (
     AuthError,
     BatchError,
@@ -31,7 +33,7 @@ from crm.errors import (
     TransportError,
     error_from_reply,
 )
-from crm.methods import ListSpec, read_chain
+from crm.methods import ListSpec
 from crm.pacing import LeakyBucket, OperatingBudget, RetryPolicy, Sleep, parse_unix_time
 from crm.query import (
     MAX_BATCH,
@@ -63,7 +65,7 @@ class BitrixClient:
     """A portal reached through one inbound webhook (``https://PORTAL/rest/USER/CODE/``).
 
     ``requests`` counts HTTP requests sent (retries and redirects included), ``by_method`` the
-    same per method (a batch counts as ``batch``).
+    same per method (a batch counts as ``batch``), ``bytes_received`` the bytes of the replies.
     """
 
     def __init__(
@@ -99,7 +101,9 @@ class BitrixClient:
             budget=self._budget,
             sleep=sleep,
         )
+        self._pool = BatchPool(lambda commands, halt: self.batch(commands, halt=halt))
         self.requests = 0
+        self.bytes_received = 0  # response bodies, as they came over the wire
         self.by_method: Counter[str] = Counter()
 
     @property
@@ -191,7 +195,13 @@ class BitrixClient:
                 pending = sorted(failed)
         return out
 
-    async def iter_pages(
+    async def submit(
+        self, commands: Mapping[str, tuple[str, Mapping[str, Any]]], *, halt: bool = False
+    ) -> BatchResult:
+        """Like ``batch``, but shared with commands other tasks submit at the same time."""
+        return await self._pool.submit(commands, halt=halt)
+
+    def iter_pages(
         self,
         spec: ListSpec,
         *,
@@ -199,59 +209,30 @@ class BitrixClient:
         select: Sequence[str] | None = None,
         after_id: int = 0,
         pages_per_request: int = 50,
+        expected: int | None = None,
     ) -> AsyncIterator[list[dict[str, Any]]]:
         """Rows with id > ``after_id`` in ascending id order, one chunk per HTTP request.
 
-        Keyset methods chain ``pages_per_request`` pages in one batch (up to 2,500 rows a
-        request); the others page by ``start`` offsets, one request a page.
+        Keyset methods chain up to ``pages_per_request`` pages in one batch (up to 2,500 rows
+        a request), sized by the portal's count (``crm.listing``); ``expected`` guesses the
+        rows to come, to size the first. The others page by ``start`` offsets.
         """
         if not spec.keyset:
-            async for chunk in self._iter_offsets(spec, filter, select, after_id):
-                yield chunk
-            return
-        cursor, attempt = after_id, 0
-        while True:
-            commands = spec.keyset_commands(
-                filter=filter, select=select, after_id=cursor, pages=pages_per_request
-            )
-            result = await self.batch(commands, halt=True)
-            step = read_chain(spec, list(commands), result, cursor)
-            if step.rows:
-                attempt = 0
-                yield step.rows
-            if step.finished:
-                return
-            cursor = step.cursor
-            if step.error is None:
-                continue
-            if not self._retry.allows(step.error, attempt):
-                raise step.error
-            await self._retry.pause(spec.method, step.error, attempt)
-            attempt += 1
+            return listing.offset_pages(
+                self.submit, self._pool.prefix, self._retry, spec,
+                filter=filter, select=select, after_id=after_id,
+            )  # fmt: skip
+        return listing.keyset_pages(
+            self.submit, self._pool.prefix, self._retry, spec,
+            filter=filter, select=select, after_id=after_id,
+            pages_per_request=pages_per_request, expected=expected,
+        )  # fmt: skip
 
-    async def _iter_offsets(
-        self,
-        spec: ListSpec,
-        filter: Mapping[str, Any] | None,
-        select: Sequence[str] | None,
-        after_id: int,
-    ) -> AsyncIterator[list[dict[str, Any]]]:
-        start = 0
-        while True:
-            params = spec.page_params(filter=filter, select=select, start=start)
-            body = await self.call_raw(spec.method, params)
-            rows = sorted(spec.rows(body.get("result")), key=spec.id_of)
-            if after_id > 0:
-                rows = [row for row in rows if spec.id_of(row) > after_id]
-            if rows:
-                yield rows
-            try:
-                following = int(body["next"])
-            except (KeyError, TypeError, ValueError):
-                return
-            if following <= start:
-                return
-            start = following
+    async def count(self, spec: ListSpec, *, filter: Mapping[str, Any] | None = None) -> int:
+        """How many rows of ``spec`` the filter matches (one command in a shared batch)."""
+        return await listing.count(
+            self.submit, self._pool.prefix, self._retry, spec, filter=filter
+        )
 
     # --- one request, with retries ------------------------------------------------------
 
@@ -291,6 +272,7 @@ class BitrixClient:
             except httpx.TransportError as exc:
                 # Not chained: httpx's own message may carry the URL, and with it the secret.
                 raise self._transport_error(method, exc) from None
+            self.bytes_received += len(response.content)
             if response.status_code in _REDIRECTS and "location" in response.headers:
                 self._move(method, response)
                 continue

@@ -117,6 +117,7 @@ class ListSpec:
         select: Sequence[str] | None,
         after_id: int,
         pages: int,
+        prefix: str = "",
     ) -> dict[str, tuple[str, dict[str, Any]]]:
         """``pages`` chained commands reading rows with id > ``after_id``."""
         if not 1 <= pages <= MAX_BATCH:
@@ -131,7 +132,7 @@ class ListSpec:
                 bound = Ref(previous, (*self.rows_path, PAGE_SIZE - 1, self.id_key))
             flt[self.id_filter] = bound
             params[self.start_param] = -1
-            key = cmd_key(index)
+            key = cmd_key(index, prefix)
             commands[key] = (self.method, self._place_filter(params, flt))
             previous = key
         return commands

@@ -64,9 +64,9 @@ class Ref:
         return f"$result[{self.key}]" + "".join(f"[{part}]" for part in self.path)
 
 
-def cmd_key(index: int) -> str:
-    """A ``cmd`` key for the index-th command: ``c0001``; never numeric-looking."""
-    return f"c{index:04d}"
+def cmd_key(index: int, prefix: str = "") -> str:
+    """A ``cmd`` key for the index-th command: ``c0001`` (``q7_c0001`` with a prefix)."""
+    return f"{prefix}c{index:04d}"
 
 
 def check_cmd_key(key: str) -> None:

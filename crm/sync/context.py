@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any, ParamSpec, Protocol, TypeVar
@@ -28,7 +30,11 @@ class SyncOptions:
     overlap: timedelta = timedelta(minutes=10)
     calls_window: timedelta = timedelta(days=14)
     calls_reread: timedelta = timedelta(days=2)
+    # Every table is checked for deletions within this period: tables up to
+    # ``reconcile_whole_rows`` rows in every sync, bigger ones in rolling slices.
     reconcile_every: timedelta = timedelta(hours=24)
+    reconcile: bool = True  # False: no deletion check in this run (a full sync still does)
+    reconcile_whole_rows: int = 50_000
 
     @property
     def history(self) -> timedelta:
@@ -56,7 +62,10 @@ class SyncClient(Protocol):
         select: Sequence[str] | None = None,
         after_id: int = 0,
         pages_per_request: int = 50,
+        expected: int | None = None,
     ) -> AsyncIterator[list[dict[str, Any]]]: ...
+
+    async def count(self, spec: ListSpec, *, filter: Mapping[str, Any] | None = None) -> int: ...
 
 
 @dataclass(frozen=True)
@@ -104,6 +113,12 @@ class Run:
     progress: Progress | None
     ctx: MapContext = field(default_factory=MapContext)
     counts: dict[str, Counter] = field(default_factory=dict)
+    # Set once the users are read (or failed to be): rows naming users are mapped after it.
+    users_ready: asyncio.Event = field(default_factory=asyncio.Event)
+    # One thread for all store work: the tables are read at once, written one at a time.
+    executor: ThreadPoolExecutor = field(
+        default_factory=lambda: ThreadPoolExecutor(1, thread_name_prefix="crm-sync-store")
+    )
 
     def counter(self, entity: str) -> Counter:
         return self.counts.setdefault(entity, Counter())
@@ -113,9 +128,11 @@ class Run:
             self.progress(entity, rows)
 
     async def db(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
-        """Run store work in a worker thread.
+        """Run store work in the run's store thread, one piece at a time.
 
         A chunk's upsert is milliseconds on SQLite but can be much longer on a busy
-        PostgreSQL; the bot's handlers share this event loop and must not wait on it.
+        PostgreSQL; the bot's handlers share this event loop and must not wait on it. One
+        thread keeps the writes of tables read at once from contending for the store.
         """
-        return await asyncio.to_thread(fn, *args, **kwargs)
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self.executor, functools.partial(fn, *args, **kwargs))

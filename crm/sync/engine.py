@@ -1,19 +1,22 @@
 """One sync run: every entity in order, incremental where it can be, resumable everywhere.
 
-``run_sync`` learns the portal's clock once (``server.time``), then reads dictionaries,
-departments and users in full (small; deletions found by absence), companies, contacts,
-deals, leads, activities and tasks by modification date, and calls by windows of start
-time. Incremental entities get an id reconciliation (deletions) every
-``reconcile_every`` and on ``full``. A portal error in one entity is logged and reported,
-and the run goes on with the next; anything else (the store, a progress callback) stops it,
-and the next run resumes where the last committed chunk left off.
+``run_sync`` learns the portal's clock once (``server.time``), then reads every entity at
+once: dictionaries, departments and users in full (small; deletions found by absence),
+companies, contacts, deals, leads, activities and tasks by modification date, and calls by
+windows of start time. Their requests share batches (``crm.batching``), so a quiet
+incremental sync costs ``server.time`` and one batch. Rows naming users wait until the users
+are read. Incremental entities then get a deletion check (``reconcile``) in every sync. A
+portal error in one entity is logged and reported, and the others go on; anything else (the
+store, a progress callback) stops them all, and the next run resumes where the last
+committed chunk left off.
 
-Store work runs in a worker thread (``Run.db``), one short transaction per chunk, so a sync
-inside the bot process never holds up its event loop.
+Store work runs in one worker thread (``Run.db``), one short transaction per chunk, so a
+sync inside the bot process never holds up its event loop.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Mapping
@@ -24,7 +27,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from crm.errors import BitrixError
-from crm.sync import passes, reconcile, state
+from crm.sync import passes, reconcile
 from crm.sync.context import PortalClock, Progress, Run, SyncClient, SyncOptions
 from crm.sync.entities import ORDER, USERS, Entity, Mode
 from crm.sync.fields import MapContext
@@ -85,10 +88,39 @@ async def _sync_entity(run: Run, entity: Entity) -> None:
         first = await passes.calls(run, entity)
     else:
         first = await passes.modified(run, entity)
-    cursor = await run.db(state.read, run.engine, entity.name)
     # The first read of an empty store has nothing to reconcile; it starts the clock.
-    if not first and reconcile.is_due(run, cursor, run.clock.now()):
+    if not first and (run.full or run.options.reconcile):
         await reconcile.reconcile(run, entity)
+
+
+async def _guarded(run: Run, entity: Entity, errors: dict[str, str]) -> None:
+    try:
+        await _sync_entity(run, entity)
+    except BitrixError as exc:
+        log.error("sync %s failed: %s", entity.name, exc)
+        errors[entity.name] = str(exc)
+    finally:
+        if entity is USERS:
+            # References to users are checked against the list just read, never a stale one.
+            if entity.name not in errors:
+                known = await run.db(_user_ids, run.engine)
+                run.ctx = MapContext(portal_tz=run.clock.tz, known_users=known)
+            run.users_ready.set()
+
+
+async def _all(run: Run, errors: dict[str, str]) -> None:
+    """Every entity at once: their requests share batches and the pacing, their writes the
+    store thread. A portal error stays with its entity; anything else stops them all."""
+    tasks = [asyncio.create_task(_guarded(run, entity, errors)) for entity in ORDER]
+    try:
+        done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
+        for task in tasks:
+            if task.done() and not task.cancelled() and task.exception() is not None:
+                raise task.exception()  # type: ignore[misc]
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
 
 async def run_sync(
@@ -108,16 +140,11 @@ async def run_sync(
     errors: dict[str, str] = {}
     for entity in ORDER:
         run.counter(entity.name)
-        try:
-            await _sync_entity(run, entity)
-        except BitrixError as exc:
-            log.error("sync %s failed: %s", entity.name, exc)
-            errors[entity.name] = str(exc)
-            continue
-        if entity is USERS:
-            # References to users are checked against the list just read, never a stale one.
-            known = await run.db(_user_ids, engine)
-            run.ctx = MapContext(portal_tz=clock.tz, known_users=known)
+    try:
+        await _all(run, errors)
+    finally:
+        run.executor.shutdown(wait=True)
+    errors = {e.name: errors[e.name] for e in ORDER if e.name in errors}
     report = SyncReport(
         entities={
             name: EntityCounts(c.fetched, c.written, c.deleted, c.skipped)

@@ -15,8 +15,10 @@ with the same filter from ``last_id``. Memory holds one chunk of raw rows at a t
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlmodel import SQLModel
@@ -43,6 +45,11 @@ def _max_id(entity: Entity, chunk: Sequence[Mapping[str, Any]], floor: int) -> i
     return high
 
 
+def _window(run: Run, window: tuple[datetime, datetime]) -> dict[str, Any]:
+    low, high = window
+    return {">=CALL_START_DATE": run.clock.iso(low), "<CALL_START_DATE": run.clock.iso(high)}
+
+
 def _map(entity: Entity, chunk: Sequence[Mapping[str, Any]], ctx: MapContext) -> list[Row]:
     rows: list[Row] = []
     for raw in chunk:
@@ -52,14 +59,30 @@ def _map(entity: Entity, chunk: Sequence[Mapping[str, Any]], ctx: MapContext) ->
     return rows
 
 
-async def _read(run: Run, entity: Entity, filter: dict[str, Any] | None, after_id: int) -> None:
-    """Read one keyset listing from ``after_id``, committing rows and cursor per chunk."""
+async def _read(
+    run: Run,
+    entity: Entity,
+    filter: dict[str, Any] | None,
+    after_id: int,
+    *,
+    expected: int | None = None,
+    seen: set[int] | None = None,
+) -> None:
+    """Read one keyset listing from ``after_id``, committing rows and cursor per chunk.
+
+    Chunks are written in the order they come, each with the cursor after it, so the cursor
+    never passes a row not yet committed; the client fetches the next chunk meanwhile.
+    ``seen`` collects the ids read (for the deletion check of a calls window).
+    """
     counter = run.counter(entity.name)
     async for chunk in run.client.iter_pages(
-        entity.spec, filter=filter, select=entity.select, after_id=after_id
+        entity.spec, filter=filter, select=entity.select, after_id=after_id, expected=expected
     ):
+        await run.users_ready.wait()  # references to users are checked against the new list
         rows = _map(entity, chunk, run.ctx)
         after_id = _max_id(entity, chunk, after_id)
+        if seen is not None:
+            seen.update(row["id"] for row in rows)
         written = await run.db(
             state.save_chunk, run.engine, entity.name, entity.model, rows, after_id
         )
@@ -93,7 +116,13 @@ async def modified(run: Run, entity: Entity) -> bool:
     read_everything = cursor.modified_since is None
     if resume:
         log.info("sync %s: resuming after id %d", entity.name, cursor.last_id)
-    await _read(run, entity, flt, cursor.last_id)
+    if cursor.modified_since is not None:
+        # Rows we hold that the filter matches come again: a fair guess of the reply's size.
+        expected = await run.db(state.count_since, run.engine, entity.model, since, cursor.last_id)
+    else:  # a first read: the portal counts (in one batch with the other tables' counts)
+        bounded = {**(flt or {}), entity.spec.id_filter: cursor.last_id}
+        expected = await run.client.count(entity.spec, filter=bounded)
+    await _read(run, entity, flt, cursor.last_id, expected=expected)
     first = await run.db(
         state.finish_pass, run.engine, entity.name, entity.model, read_everything=read_everything
     )
@@ -121,13 +150,29 @@ async def calls(run: Run, entity: Entity) -> bool:
     assert cursor.pass_started_at is not None and cursor.window_start is not None
     end = cursor.pass_started_at
     low = cursor.window_start.astimezone(run.clock.tz)
-    after_id = cursor.last_id
+    windows: list[tuple[datetime, datetime]] = []
     while low < end:
-        high = min(low + run.options.window, end)
-        flt = {">=CALL_START_DATE": run.clock.iso(low), "<CALL_START_DATE": run.clock.iso(high)}
-        await _read(run, entity, flt, after_id)
+        windows.append((low, min(low + run.options.window, end)))
+        low = windows[-1][1]
+    sizes: Sequence[int]
+    if cursor.modified_since is None:
+        # A first read: one count per window, all in one batch, then exact batches.
+        sizes = await asyncio.gather(
+            *(run.client.count(entity.spec, filter=_window(run, w)) for w in windows)
+        )
+    else:  # a re-read: the calls we hold there are a fair guess, and cost no request
+        sizes = await run.db(state.count_windows, run.engine, windows)
+    after_id = cursor.last_id
+    for (low, high), size in zip(windows, sizes, strict=True):
+        seen: set[int] = set()
+        await _read(run, entity, _window(run, (low, high)), after_id, expected=size, seen=seen)
+        # The whole window was just read: a call we hold there and it lacks is deleted.
+        gone = await run.db(
+            state.close_window, run.engine, entity.model, (low, high), after_id, seen
+        )
+        run.counter(entity.name).deleted += gone
         await run.db(state.next_window, run.engine, entity.name, high)
-        low, after_id = high, 0
+        after_id = 0
     return await run.db(
         state.finish_pass,
         run.engine,
@@ -143,7 +188,8 @@ async def snapshot(run: Run, entity: Entity) -> None:
     counter = run.counter(entity.name)
     seen: set[tuple[Any, ...]] = set()
     seen_links: set[tuple[Any, ...]] = set()
-    async for chunk in run.client.iter_pages(entity.spec, select=entity.select):
+    expected = await run.db(state.count_since, run.engine, entity.model, None, 0)
+    async for chunk in run.client.iter_pages(entity.spec, select=entity.select, expected=expected):
         wanted = _wanted(entity, chunk)
         extra: tuple[type[SQLModel], list[Row]] | None = None
         if entity is USERS:

@@ -7,7 +7,7 @@ killed at any point resumes exactly after the last committed chunk.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -18,8 +18,8 @@ from sqlmodel import Session, SQLModel
 
 from crm.sync.mapping import Row
 from store.db import session_scope
-from store.models import SyncState
-from store.upsert import upsert
+from store.models import Call, SyncState
+from store.upsert import delete_ids, upsert
 
 
 @dataclass(frozen=True)
@@ -193,3 +193,51 @@ def _delete_unseen(session: Session, model: type[SQLModel], seen: set[tuple[Any,
         session.execute(delete(table).where(match))
         removed += 1
     return removed
+
+
+def count_since(
+    engine: Engine, model: type[SQLModel], since: datetime | None, after_id: int
+) -> int:
+    """Rows held with ``modified_at >= since`` (every row for None) and id > ``after_id``."""
+    table: Any = model.__table__  # type: ignore[attr-defined]
+    query = select(func.count()).select_from(table)
+    if after_id > 0:
+        query = query.where(table.c["id"] > after_id)
+    if since is not None:
+        query = query.where(table.c["modified_at"] >= since)
+    with Session(engine) as session:
+        return int(session.execute(query).scalar_one())
+
+
+def count_windows(engine: Engine, windows: Sequence[tuple[datetime, datetime]]) -> list[int]:
+    """Calls held in each window of start time."""
+    table: Any = Call.__table__  # type: ignore[attr-defined]
+    column = table.c["start_at"]
+    with Session(engine) as session:
+        return [
+            int(
+                session.execute(
+                    select(func.count()).select_from(table).where(column >= low, column < high)
+                ).scalar_one()
+            )
+            for low, high in windows
+        ]
+
+
+def close_window(
+    engine: Engine,
+    model: type[SQLModel],
+    window: tuple[datetime, datetime],
+    after_id: int,
+    seen: set[int],
+) -> int:
+    """After a window was read from ``after_id``: drop the calls held there it lacked."""
+    table: Any = model.__table__  # type: ignore[attr-defined]
+    started = table.c["start_at"]
+    query = select(table.c["id"]).where(
+        table.c["id"] > after_id, started >= window[0], started < window[1]
+    )
+    with session_scope(engine) as session:
+        gone = sorted(set(session.execute(query).scalars()) - seen)
+        delete_ids(session, model, gone)
+    return len(gone)

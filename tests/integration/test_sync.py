@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel
 
@@ -163,11 +163,17 @@ class FakeClient:
         self.requests += 1
         return self.portal.now()
 
-    def _matches(self, row: Mapping[str, Any], flt: Mapping[str, Any]) -> bool:
+    def _matches(self, row: Mapping[str, Any], flt: Mapping[str, Any], spec: ListSpec) -> bool:
         for key, value in flt.items():
-            op = ">=" if key.startswith(">=") else "<" if key.startswith("<") else None
+            op = next((o for o in (">=", "<=", ">", "<") if key.startswith(o)), None)
             assert op is not None, f"unexpected filter {key}"
             name = key.removeprefix(op)
+            if name == "ID":  # id bounds of a deletion check
+                have_id = spec.id_of(row)
+                if not {">=": have_id >= value, "<=": have_id <= value}.get(op, have_id > value):
+                    return False
+                continue
+            assert op in (">=", "<"), f"unexpected filter {key}"
             name = "changedDate" if name == "CHANGED_DATE" else name
             assert name in row, f"filter on unknown field {name}"
             if row[name] is None:
@@ -177,6 +183,11 @@ class FakeClient:
                 return False
         return True
 
+    async def count(self, spec: ListSpec, *, filter: Mapping[str, Any] | None = None) -> int:
+        self.requests += 1
+        rows = self.portal.data.tables[TABLE_OF[spec.method]]
+        return sum(self._matches(row, filter or {}, spec) for row in rows)
+
     async def iter_pages(
         self,
         spec: ListSpec,
@@ -185,6 +196,7 @@ class FakeClient:
         select: Sequence[str] | None = None,
         after_id: int = 0,
         pages_per_request: int = 50,
+        expected: int | None = None,
     ) -> AsyncIterator[list[dict[str, Any]]]:
         size = methods.PAGE_SIZE * (pages_per_request if spec.keyset else 1)
         # Like the client: offset-paged lists are filtered by id only when asked to (the default
@@ -195,7 +207,7 @@ class FakeClient:
             chunk = [
                 dict(row)
                 for row in rows
-                if spec.id_of(row) > floor and self._matches(row, filter or {})
+                if spec.id_of(row) > floor and self._matches(row, filter or {}, spec)
             ][:size]
             self.requests += 1
             if not chunk:
@@ -217,6 +229,7 @@ class Wrapped:
     inner: SyncClient
     pages: int = SMALL_CHUNKS
     listings: list[tuple[str, dict[str, Any], int]] = field(default_factory=list)
+    counts: list[tuple[str, dict[str, Any], int]] = field(default_factory=list)
     # (method, n, exception): raised instead of yielding the n-th chunk of a listing
     fail: tuple[str, int, Exception] | None = None
     # (method, raw row): appended to the first chunk of that method
@@ -230,6 +243,10 @@ class Wrapped:
     async def server_time(self) -> datetime:
         return await self.inner.server_time()
 
+    async def count(self, spec: ListSpec, *, filter: Mapping[str, Any] | None = None) -> int:
+        self.counts.append((spec.method, dict(filter or {}), 0))
+        return await self.inner.count(spec, filter=filter)
+
     async def iter_pages(
         self,
         spec: ListSpec,
@@ -238,10 +255,16 @@ class Wrapped:
         select: Sequence[str] | None = None,
         after_id: int = 0,
         pages_per_request: int = 50,
+        expected: int | None = None,
     ) -> AsyncIterator[list[dict[str, Any]]]:
         self.listings.append((spec.method, dict(filter or {}), after_id))
         pages = self.inner.iter_pages(
-            spec, filter=filter, select=select, after_id=after_id, pages_per_request=self.pages
+            spec,
+            filter=filter,
+            select=select,
+            after_id=after_id,
+            pages_per_request=self.pages,
+            expected=expected,
         )
         number = 0
         async for chunk in pages:
@@ -490,9 +513,14 @@ async def test_incremental_picks_up_changes_and_reconciliation_finds_deletions(
     before = portal.get("calls", last_week)["CRM_ACTIVITY_ID"]  # type: ignore[index]
     portal.update("calls", last_week, CRM_ACTIVITY_ID="777002")
     gone_activity = int(tables["activities"][3]["ID"])
-    gone_call = next(i for t, i in calls if now - timedelta(days=4) <= t < now - timedelta(days=3))
+    gone_call = next(i for t, i in calls if now - timedelta(days=9) <= t < now - timedelta(days=8))
+    # Inside the re-read window of calls: the pass itself sees it gone.
+    gone_recent = next(
+        i for t, i in calls if now - timedelta(hours=20) <= t < now - timedelta(hours=2)
+    )
     portal.delete("activities", gone_activity)
     portal.delete("calls", gone_call)
+    portal.delete("calls", gone_recent)
     portal.delete("users", temp_user)
 
     report = await sync(env, store_engine)
@@ -516,14 +544,18 @@ async def test_incremental_picks_up_changes_and_reconciliation_finds_deletions(
         assert stale is not None
         assert stale.crm_activity_id != 777002
         assert fresh.crm_activity_id == 777001
-        # Deletions wait for the next reconciliation (every 24 h by default).
-        assert session.get(Call, gone_call) is not None
+        # Deleted within one incremental sync: the activity by the id check of a table
+        # under 50,000 rows, the recent call by the window the calls pass re-read.
+        assert session.get(Activity, gone_activity) is None
+        assert session.get(Call, gone_recent) is None
+    assert report.entities["activities"].deleted == 1
+    assert report.entities["calls"].deleted >= 1
 
+    # An older call goes round the ring of call start times: all of it when the period is 0.
     options = SyncOptions(history_days=1000, reconcile_every=timedelta(0))
     report = await sync(env, store_engine, options)
-    assert report.entities["activities"].deleted == 1
-    assert report.entities["calls"].deleted == 1
-    assert report.deleted == 2
+    with Session(store_engine) as session:
+        assert session.get(Call, gone_call) is None
     # The one change left unseen on purpose; put it back so the rest can be compared.
     portal.update("calls", last_week, CRM_ACTIVITY_ID=before)
     assert_store_matches(store_engine, env.data)
@@ -674,11 +706,17 @@ async def test_calls_are_read_in_windows_of_at_most_14_days(
     assert second[0][0] == end - timedelta(days=2)  # the re-read of late-filled fields
     assert second[-1][1] == _state(sqlite_engine, "calls").modified_since
 
-    listed = len(env.client.listings)
+    counted = len(env.client.counts)
     await sync(env, sqlite_engine, SyncOptions(history_days=100, reconcile_every=timedelta(0)))
-    checked = _windows(env.client.listings[listed:])[1:]  # after the pass: reconciliation
+    # The deletion check counts the older calls window by window, up to the re-read ones.
+    checked = _windows(env.client.counts[counted:])
     _assert_contiguous(checked)
-    assert checked[-1][1] == _state(sqlite_engine, "calls").window_start
+    end = _state(sqlite_engine, "calls").window_start
+    assert end is not None
+    assert timedelta(0) <= end - timedelta(days=2) - checked[-1][1] < timedelta(minutes=1)
+    with Session(sqlite_engine) as session:
+        oldest = session.execute(select(func.min(Call.start_at))).scalar_one()
+    assert checked[0][0] == oldest
 
 
 async def test_first_sync_reads_only_the_history_window(env: Env, sqlite_engine: Engine) -> None:
