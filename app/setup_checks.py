@@ -36,7 +36,7 @@ __all__ = ["Line", "all_lines", "schedule_lines", "store_lines", "telegram_lines
 
 async def portal_lines(config: Config, now: datetime) -> list[Line]:
     url = config.portal.webhook_url.get_secret_value()
-    if not url:
+    if config.portal.auth == "webhook" and not url:
         return [Line("fail", *texts.NO_WEBHOOK)]
     # One retry: a check reports a dead portal in seconds, not after a sync's patience.
     quick = config.model_copy(
@@ -48,6 +48,10 @@ async def portal_lines(config: Config, now: datetime) -> list[Line]:
             found = await probe(client)
         except (BitrixError, ValueError) as exc:
             return [Line("fail", *portal_problem(exc))]
+        except (SQLAlchemyError, StoreError) as exc:  # app mode keeps its tokens in the store
+            reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+            what = f"the application's tokens cannot be read from the store: {reason}"
+            return [Line("fail", what, texts.MIGRATE_FIX)]
         lines = [_authorized(found), *_scopes(config, found), _zone(config, found, now)]
         if config.bitrix_chat.enabled and config.bitrix_chat.event_mode != "off":
             lines.append(await _chat_bot(config, client))

@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from app import setup_texts as texts
+from crm.auth import AuthServerError, ReauthorizeRequired
 from crm.client import BitrixClient
 from crm.errors import AccessDenied, AuthError, BitrixError, MethodNotFound, TransportError
 
@@ -68,19 +69,27 @@ async def probe(client: BitrixClient) -> PortalProbe:
 
 
 def portal_problem(exc: BaseException) -> tuple[str, str]:
-    """(what went wrong, the fix) for an error of the webhook or the portal."""
-    if isinstance(exc, AuthError):
-        return texts.WEBHOOK_REJECTED
-    if isinstance(exc, MethodNotFound):
-        return texts.BAD_WEBHOOK_SHAPE
-    if isinstance(exc, AccessDenied):
-        return texts.ACCESS_DENIED
+    """(what went wrong, the fix) for an error of the webhook, the application or the portal."""
+    if isinstance(exc, ReauthorizeRequired):  # app mode: no tokens, or a dead grant
+        return f"the application is not authorized ({exc.reason})", f"run {exc.command}"
+    if isinstance(exc, AuthServerError):
+        return str(exc), texts.APP_AUTH_FIX
     if isinstance(exc, TransportError):
         what, fix = texts.PORTAL_UNREACHABLE
         return f"{what} ({exc})", fix
-    if isinstance(exc, ValueError):  # BitrixClient refuses a URL that is not http(s)
-        return texts.BAD_WEBHOOK_SHAPE
+    for kind, answer in _KNOWN:
+        if isinstance(exc, kind):
+            return answer
     return f"the portal answered with an error: {exc}", texts.PORTAL_UNREACHABLE[1]
+
+
+# ValueError: BitrixClient refuses a URL that is not http(s)
+_KNOWN: tuple[tuple[type[BaseException], tuple[str, str]], ...] = (
+    (AuthError, texts.WEBHOOK_REJECTED),
+    (MethodNotFound, texts.BAD_WEBHOOK_SHAPE),
+    (AccessDenied, texts.ACCESS_DENIED),
+    (ValueError, texts.BAD_WEBHOOK_SHAPE),
+)
 
 
 def _int(value: Any) -> int | None:

@@ -52,6 +52,10 @@ WEBHOOK_REJECTED = (
     "the portal rejected the webhook (wrong, deleted, expired or regenerated code)",
     f"open {WEBHOOK_PLACE} on the portal, copy the webhook URL again and set it",
 )
+APP_AUTH_FIX = (
+    "check [portal] url, client_id and client_secret against the application on the portal, "
+    "then run crm-pulse auth --config PATH"
+)
 PORTAL_UNREACHABLE = (
     "the portal cannot be reached",
     "check the portal address in the webhook URL and this machine's network",

@@ -163,3 +163,21 @@ async def test_the_public_url_is_checked_at_healthz(
         code, lines = await _check(path, capsys)
     assert _status(lines, "unreachable (ConnectError)") == "fail"
     assert code == 1
+
+
+async def test_app_mode_without_tokens_says_to_authorize(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    async with world() as w:
+        path = _config(tmp_path, w)
+        text = path.read_text(encoding="utf-8").replace(
+            "[portal]\n",
+            f'[portal]\nauth = "app"\nurl = "{w.emulator.base_url}"\n'
+            'client_id = "local.abc"\nclient_secret = "s3cret"\n',
+        )
+        path.write_text(text, encoding="utf-8")
+        code, lines = await _check(path, capsys)
+    assert code == 1
+    assert _status(lines, "the application is not authorized") == "fail"
+    assert "run crm-pulse auth --config" in next(x for x in lines if "not authorized" in x)
+    assert not [line for line in lines if "s3cret" in line]
