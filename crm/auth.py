@@ -28,6 +28,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import replace
 from typing import Any, Protocol
 
 import httpx
@@ -326,6 +327,7 @@ class AppAuth:
             if base is None:
                 raise ReauthorizeRequired("no tokens for this portal in the store", self._command)
             if self._dead is not None and self._dead[0] == base.refresh_token:
+                self._spent(base, force=force)
                 raise ReauthorizeRequired(self._dead[1], self._command)
             try:
                 fresh = await _grant(
@@ -346,6 +348,7 @@ class AppAuth:
                 why = f"the portal no longer accepts the refresh token ({exc.code}"
                 why += f": {exc.description})" if exc.description else ")"
                 self._dead = (base.refresh_token, why)
+                self._spent(base, force=force)
                 raise ReauthorizeRequired(why, self._command) from None
             await self._store.save(fresh)
             self._tokens = fresh
@@ -353,6 +356,11 @@ class AppAuth:
             self.refreshes += 1
             log.info("Bitrix24 app mode: access token refreshed%s", " (expired)" * force)
             return fresh
+
+    def _spent(self, tokens: Tokens, *, force: bool) -> None:
+        """The portal refused this access token and it cannot be renewed: send it no more."""
+        if force:
+            self._tokens = replace(tokens, expires_at=min(tokens.expires_at, self._clock()))
 
     async def _pair_of_another_process(self, used_refresh: str) -> Tokens | None:
         """A refresh token refused just after another process used it: take that one's pair."""

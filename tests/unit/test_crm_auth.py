@@ -411,3 +411,19 @@ def test_an_existing_store_file_is_tightened(tmp_path: Path) -> None:
     secure_sqlite_file(f"sqlite:///{path}")
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert secure_sqlite_file("postgresql+psycopg://u@127.0.0.1/db") is None
+
+
+async def test_a_token_the_portal_refused_is_not_sent_again_while_the_grant_is_dead(
+    rig: Rig,
+) -> None:
+    token = rig.store.tokens
+    assert token is not None
+    rig.bitrix.refresh_tokens.clear()
+    rig.bitrix.live[token.access_token] = rig.clock() - 1  # ended early on the portal's side
+    with pytest.raises(ReauthorizeRequired):
+        await rig.client.call("server.time")
+    assert len(rig.bitrix.rest) == 1
+    for _ in range(3):
+        with pytest.raises(ReauthorizeRequired):
+            await rig.client.call("server.time")
+    assert len(rig.bitrix.rest) == 1 and rig.refreshes() == 1
