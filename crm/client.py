@@ -104,6 +104,7 @@ class BitrixClient:
         self._pool = BatchPool(lambda commands, halt: self.batch(commands, halt=halt))
         self.requests = 0
         self.bytes_received = 0  # response bodies, as they came over the wire
+        self.server_seconds = 0.0  # the portal's own serving time (``time.duration``)
         self.by_method: Counter[str] = Counter()
 
     @property
@@ -287,6 +288,7 @@ class BitrixClient:
             body = None
         if 200 <= response.status_code < 300 and isinstance(body, dict) and "error" not in body:
             self._budget.record(method, body.get("time"))
+            self.server_seconds += _duration(body.get("time"))
             return body
         timing = body.get("time") if isinstance(body, dict) else None
         reset_at = (
@@ -334,3 +336,8 @@ class BitrixClient:
         for secret in sorted(self._secrets.union(self._auth.secrets()), key=len, reverse=True):
             text = text.replace(secret, "***")
         return text
+
+
+def _duration(timing: object) -> float:
+    value = timing.get("duration") if isinstance(timing, Mapping) else None
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else 0.0

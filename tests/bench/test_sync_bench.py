@@ -180,3 +180,53 @@ def test_big_tables_ours_against_fast_bitrix24(emulator: Emulator) -> None:
         if ours[0] >= 25_000:
             assert ours[0] / ours[1] >= 2400, name
     print("\n" + "\n".join(lines))
+
+
+async def _medium_figures(tmp_path: Path) -> dict[str, float]:
+    """Requests and bytes of a full and a quiet incremental sync of `medium`, default options."""
+    from datetime import date, datetime, timedelta
+
+    from crm.sync import SyncOptions, run_sync
+    from emulator.generator import generate
+    from emulator.portal import Portal
+    from emulator.server import running_emulator
+    from store.db import make_engine
+    from store.migrate import migrate
+
+    data = generate(1, "medium", date(2026, 3, 18))
+    as_of = datetime.fromisoformat(data.as_of)
+    started = time.monotonic()
+    portal = Portal(data, now=lambda: as_of + timedelta(seconds=time.monotonic() - started))
+    engine = make_engine(f"sqlite:///{tmp_path / 'medium.db'}")
+    migrate(engine)
+    figures: dict[str, float] = {}
+    async with (
+        running_emulator(portal, rate_limit=False) as emulator,
+        httpx.AsyncClient(timeout=60) as http,
+    ):
+        client = BitrixClient(http, emulator.webhook_url, pacer=LeakyBucket(rate=1000, burst=1000))
+        for name, options in (
+            ("full", SyncOptions()),
+            ("quiet", SyncOptions(reconcile=False)),
+            ("quiet+check", SyncOptions()),
+        ):
+            requests, received = portal.stats.requests, client.bytes_received
+            report = await run_sync(client, engine, options)
+            assert report.ok, report.errors
+            figures[f"{name} requests"] = portal.stats.requests - requests
+            figures[f"{name} bytes"] = client.bytes_received - received
+    engine.dispose()
+    return figures
+
+
+def test_medium_quiet_incremental_sync_requests_and_bytes(tmp_path: Path) -> None:
+    figures = asyncio.run(_medium_figures(tmp_path))
+    print(
+        "\nmedium (default options): full sync {full requests:.0f} requests {full bytes:,.0f} "
+        "bytes | quiet incremental {quiet requests:.0f} requests {quiet bytes:,.0f} bytes | "
+        "with the deletion check {quiet+check requests:.0f} requests "
+        "{quiet+check bytes:,.0f} bytes".format(**figures)
+    )
+    assert figures["quiet requests"] <= 4
+    assert figures["quiet+check requests"] - figures["quiet requests"] <= 5
+    assert figures["quiet+check bytes"] < figures["full bytes"] / 2
