@@ -21,7 +21,13 @@ from app.runtime import bitrix_messenger, bot_settings, job_deps
 from app.senders import ChatSender
 from app.settings import bitrix_chat_settings, contest_rules, kpi_settings
 from app.web_pages import page_routes, public_base
-from app.web_wiring import after_events, build_listener, listener_address
+from app.web_wiring import (
+    after_events,
+    build_listener,
+    counted_sync,
+    listener_address,
+    process_metrics,
+)
 from app.wiring import bitrix_client, http_client
 from bot.bitrix.botapp import BitrixBot, run_bitrix_bot
 from bot.bitrix.commands import BitrixDeps
@@ -35,7 +41,6 @@ from jobs.deps import JobDeps
 from jobs.live_missed import tell_after_sync, tell_missed_calls
 from jobs.schedule import build_scheduler
 from reports.build import build_report, report_xlsx
-from web.metrics import Metrics
 from web.server import ListenError, bound_port, start
 
 log = logging.getLogger("app.run")
@@ -44,19 +49,15 @@ log = logging.getLogger("app.run")
 async def serve(config: Config) -> int:
     engine = open_store(config)
     people = bot_settings(config)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
+    stop = _stop_on_signals()
     tasks: list[asyncio.Task[Any]] = []
-    metrics = Metrics()
 
     def start_task(name: str, work: Coroutine[Any, Any, Any]) -> None:
         tasks.append(asyncio.create_task(work, name=name))
 
     async with http_client(config) as http:
         client = bitrix_client(config, http)
-        metrics.read_requests(lambda: client.requests)
+        metrics = process_metrics(engine, lambda: client.requests)
         bitrix = bitrix_messenger(config, client)
         # /link codes go to the user's Bitrix24 notifications even without the chat bot.
         notifier = bitrix or BitrixMessenger(client)
@@ -64,6 +65,7 @@ async def serve(config: Config) -> int:
         telegram = tg[2] if tg is not None else None
         telegram_bot = tg[0] if tg is not None else None
         deps = job_deps(config, engine, ChatSender(telegram, bitrix), client)
+        deps.sync = counted_sync(deps.sync, metrics)
         intake = None
         if config.events.enabled:
             intake = EventIntake(
@@ -92,13 +94,7 @@ async def serve(config: Config) -> int:
         log.info("listening on http://%s:%s", host, bound_port(runner))
         scheduler = build_scheduler(deps)
         await scheduler.start()
-        fronts = [f for f, on in (("Telegram", telegram), ("Bitrix24 chat", bitrix)) if on]
-        log.info(
-            "running: %s; %d scheduled jobs%s",
-            " and ".join(fronts) or "no chat front end (schedule only)",
-            len(scheduler.jobs()),
-            "; portal events on" if intake is not None else "",
-        )
+        _say_running(telegram, bitrix, len(scheduler.jobs()), events=intake is not None)
         failed = await _until(stop, tasks)
         log.info("stopping")
         await scheduler.stop()
@@ -108,6 +104,24 @@ async def serve(config: Config) -> int:
             await telegram_bot.session.close()
     engine.dispose()
     return 1 if failed else 0
+
+
+def _stop_on_signals() -> asyncio.Event:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    return stop
+
+
+def _say_running(telegram: object, bitrix: object, jobs: int, *, events: bool) -> None:
+    fronts = [f for f, on in (("Telegram", telegram), ("Bitrix24 chat", bitrix)) if on]
+    log.info(
+        "running: %s; %d scheduled jobs%s",
+        " and ".join(fronts) or "no chat front end (schedule only)",
+        jobs,
+        "; portal events on" if events else "",
+    )
 
 
 def told(deps: JobDeps) -> Callable[[], Awaitable[list[float]]]:

@@ -10,14 +10,19 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Iterable
 from datetime import timedelta
+from typing import Any
 
 from aiohttp import web
+from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
+from sqlmodel import Session, col
 
 from app.config import Config
 from crm.events import Change
 from crm.intake import EventIntake
 from crm.sync.apply import ApplyReport
+from jobs.deps import SyncFn
+from store.jobs_models import JobDelivery
 from web.health import health_handler
 from web.metrics import Metrics
 from web.server import EventsRoute, build_app
@@ -64,6 +69,46 @@ def build_listener(
     return build_app(health=health, metrics=metrics, events=events, routes=routes)
 
 
+def process_metrics(engine: Engine, requests: Callable[[], float]) -> Metrics:
+    metrics = Metrics()
+    metrics.read_requests(requests)
+    metrics.read_posts(posts_by_job(engine))
+    return metrics
+
+
+def posts_by_job(engine: Engine) -> Callable[[], dict[str, int]]:
+    def count() -> dict[str, int]:
+        with Session(engine) as session:
+            rows = session.execute(
+                select(col(JobDelivery.job), func.count())
+                .where(col(JobDelivery.state) == "sent")
+                .group_by(col(JobDelivery.job))
+            )
+            return {job: int(n) for job, n in rows}
+
+    return count
+
+
+def counted_sync(sync: SyncFn, metrics: Metrics) -> SyncFn:
+    """The scheduled sync, counted by outcome, its rows and its failures."""
+
+    async def run(full: bool) -> Any:
+        try:
+            report = await sync(full)
+        except Exception:
+            metrics.syncs.labels("error").inc()
+            metrics.errors.labels("sync").inc()
+            raise
+        ok = bool(getattr(report, "ok", True))
+        metrics.syncs.labels("ok" if ok else "partial").inc()
+        metrics.rows.inc(getattr(report, "written", 0))
+        if not ok:
+            metrics.errors.labels("sync").inc()
+        return report
+
+    return run
+
+
 def after_events(
     metrics: Metrics, tell_missed: Callable[[], Awaitable[list[float]]] | None
 ) -> Callable[[ApplyReport, float], Awaitable[None]]:
@@ -72,6 +117,8 @@ def after_events(
     async def applied(report: ApplyReport, seconds: float) -> None:
         metrics.event_latency.observe(seconds)
         metrics.rows.inc(report.written)
+        if report.failed:
+            metrics.errors.labels("events").inc(len(report.failed))
         log.log(
             logging.INFO if report.calls else logging.DEBUG,
             "events applied in %.2f s: %d written, %d deleted, %d calls (%d requests)",

@@ -7,7 +7,7 @@ figures that live elsewhere (portal requests) are read when scraped.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 
 from aiohttp import web
 from prometheus_client import (
@@ -18,6 +18,8 @@ from prometheus_client import (
     Histogram,
     generate_latest,
 )
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
 
 _LATENCY_BUCKETS = (0.1, 0.25, 0.5, 1, 2, 3, 5, 10, 15, 30, 60, 300)
 
@@ -33,7 +35,6 @@ class Metrics:
         self.errors = Counter(
             "crm_pulse_errors", "Failures by where they happened", ["where"], registry=r
         )
-        self.posts = Counter("crm_pulse_posts", "Messages posted, by job", ["job"], registry=r)
         self.events = Counter(
             "crm_pulse_events", "Portal events received, by outcome", ["outcome"], registry=r
         )
@@ -53,6 +54,10 @@ class Metrics:
             "crm_pulse_portal_requests", "HTTP requests made to the portal", registry=r
         )
 
+    def read_posts(self, source: Callable[[], Mapping[str, int]]) -> None:
+        """Posts are in the delivery ledger (every process's, across restarts): read at scrape."""
+        self.registry.register(_Posts(source))
+
     def read_requests(self, source: Callable[[], float]) -> None:
         """Portal requests are counted by the client; read them at scrape time."""
         self.requests.set_function(source)
@@ -60,3 +65,16 @@ class Metrics:
     async def handler(self, request: web.Request) -> web.Response:
         body = generate_latest(self.registry)
         return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+
+class _Posts(Collector):
+    def __init__(self, source: Callable[[], Mapping[str, int]]) -> None:
+        self._source = source
+
+    def collect(self) -> Iterable[Metric]:
+        family = GaugeMetricFamily(
+            "crm_pulse_posts_sent", "Messages delivered, by job (the ledger)", labels=["job"]
+        )
+        for job, count in sorted(self._source().items()):
+            family.add_metric([job], count)
+        yield family

@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 import pytest
 
 from emulator.generator import generate
@@ -82,6 +83,7 @@ class Live:
     emulator: Emulator
     fake: FakeTelegram
     store: Path
+    port: int
 
     def stored(self, sql: str, *args: object) -> list[tuple[object, ...]]:
         with sqlite3.connect(self.store) as db:
@@ -111,7 +113,7 @@ async def live(tmp_path: Path) -> AsyncIterator[Live]:
         assert sync.returncode == 0, err.decode()
         process = await cli("run", "--config", str(config))
         try:
-            live = Live(portal, emulator, fake, store)
+            live = Live(portal, emulator, fake, store, port)
             await until(lambda: _listening(port), 60, "the listener")
             yield live
         finally:
@@ -185,3 +187,8 @@ async def test_a_missed_call_is_told_to_the_head_within_15_seconds(live: Live) -
         within=15,
     )
     assert "через" in note.params["text"]
+
+    async with httpx.AsyncClient() as http:
+        metrics = (await http.get(f"http://127.0.0.1:{live.port}/metrics")).text
+    assert 'crm_pulse_posts_sent{job="missed_live"} 1.0' in metrics
+    assert "crm_pulse_alert_latency_seconds_count 2.0" in metrics  # the alert and the note
