@@ -21,6 +21,7 @@ from sqlmodel import Session, select
 
 from app.web_pages import page_routes
 from emulator.portal import Portal
+from store.game_models import Contest
 from store.web_models import LinkScope, WebLink
 from tests.web.browser import chromium, missing, shot, skip_browser
 from tests.web.reading import board, expected_board, until
@@ -56,10 +57,14 @@ def layout(driver: Chrome) -> dict[str, Any]:
     return driver.execute_script(  # type: ignore[no-any-return]
         """
         const doc = document.documentElement, rows = [...document.querySelectorAll('li.row')];
-        const clipped = [...document.querySelectorAll('li.row, .panel, .wins')].filter(e => {
-          const r = e.getBoundingClientRect();
-          return r.bottom > innerHeight + 0.5 || r.right > innerWidth + 0.5 || r.top < 0;
-        }).length;
+        const inside = (e, box) => {
+          const r = e.getBoundingClientRect(), b = box.getBoundingClientRect();
+          return r.bottom <= b.bottom + 0.5 && r.right <= b.right + 0.5 && r.top >= b.top - 0.5;
+        };
+        const clipped = [...document.querySelectorAll(
+          'li.row, .panel, .panel tr, .panel li, .bar, .wins')].filter(e =>
+          !inside(e, document.documentElement) ||
+          !inside(e, e.closest('#side, #board, #wins') || document.documentElement)).length;
         const name = document.querySelector('li.row .name');
         return {scrollH: doc.scrollHeight, scrollW: doc.scrollWidth, h: innerHeight, w: innerWidth,
                 clipped: clipped, rows: rows.length,
@@ -83,10 +88,32 @@ def deals_won_today(portal: Portal, employee_id: int, count: int) -> None:
         portal.add("deals", row)
 
 
+def start_contest(world: World) -> str:
+    """A contest running this month, as `crm-pulse contest start` stores it."""
+    today = world.portal.local_now().date()
+    name = "Декабрьский марафон звонков <i>с призами</i>"
+    with Session(world.engine) as session:
+        session.add(
+            Contest(
+                name=name,
+                metric="points",
+                kind="top",
+                start_day=today.replace(day=1),
+                end_day=today + timedelta(days=20),
+                prize="Ужин в ресторане",
+                created_by="test",
+                created_at=datetime.now(UTC),
+            )
+        )
+        session.commit()
+    return name
+
+
 async def test_the_visible_ranking_is_the_rating_json_at_both_sizes(
     world: World, browser: Chrome
 ) -> None:
     url = world.link("tv", LinkScope("company"))
+    contest = start_contest(world)
     rating = await world.cli_json("rating", "--period", "month")
     for width, height in ((1920, 1080), (1280, 720)):
         await asyncio.to_thread(resize, browser, width, height)
@@ -98,6 +125,10 @@ async def test_the_visible_ranking_is_the_rating_json_at_both_sizes(
         assert seen["fonts"], "our own font did not load"
         # readable across a room: names at least 3.5 % of the screen's height
         assert seen["nameFont"] >= 0.035 * height, seen
+        panel = await asyncio.to_thread(
+            browser.execute_script, "return document.querySelector('.contest').innerText"
+        )
+        assert contest in panel and rating["rows"][0]["employee"] in panel
         shot(browser, f"tv-long-names-{width}x{height}")
 
 

@@ -33,6 +33,8 @@ BOARD_ROWS = 10
 WINS = 5
 PLAN_BARS = 4
 CONTEST_ROWS = 3
+CONTEST_BARS = 3
+CONTEST_TOTALS = frozenset({"points", "deals_won", "revenue"})
 # The plan bars worth a wall: money and results first, then the activity behind them.
 MAIN_METRICS = ("revenue", "successful_calls", "meetings", "new_deals", "calls", "emails")
 
@@ -106,8 +108,8 @@ def figure_text(key: str, value: Any) -> str:
         return "—"
     if key == "revenue":
         return money_text(Decimal(str(value)))
-    if isinstance(value, float) and not value.is_integer():
-        return number_text(value)
+    if isinstance(value, float | Decimal) and value != int(value):
+        return number_text(float(value))
     return count_text(float(value))
 
 
@@ -214,13 +216,23 @@ def tv_figures(
     except Exception:  # the contest panel must never take the whole wall down
         log.exception("TV: the running contest could not be read")
         contest = None
+    # A running contest takes room on the wall: fewer plan bars and totals make it fit.
+    bars, today_totals, month_totals = (
+        _bars(kpi["total"]),
+        _totals(day["total"]),
+        _totals(rating["total"]),
+    )
+    if contest is not None:
+        bars = bars[:CONTEST_BARS]
+        today_totals = tuple(t for t in today_totals if t.key in CONTEST_TOTALS)
+        month_totals = tuple(t for t in month_totals if t.key in CONTEST_TOTALS)
     return TvFigures(
         scope_name=scope.name,
         employees=len(scope.employees),
         board=board,
-        plan=_bars(kpi["total"]),
-        today=_totals(day["total"]),
-        month=_totals(rating["total"]),
+        plan=bars,
+        today=today_totals,
+        month=month_totals,
         wins=_wins(session, scope, now, settings),
         contest=contest,
         as_of=data_as_of(session),
