@@ -25,6 +25,7 @@ from sqlmodel import Session
 from app.cmd_emulator import TIMEZONE, make_portal
 from app.cmd_sync import open_store, print_report, sync_once
 from app.config import Config
+from app.demo_live import live_missed_call
 from app.logs import setup_logging
 from app.outputs import write_post, write_report
 from app.progress import Progress
@@ -110,6 +111,10 @@ async def demo(seed: int, scale: str, out: Path, serve: int | None = None) -> in
             report = await sync_once(config, engine, progress=progress)
             progress.close()
             print_report(report, sys.stdout)
+            print("A missed call comes in, live: event, read-back, alert...")
+            for text in await live_missed_call(portal, emulator, config, engine, out):
+                print("  " + text.replace("\n", "\n  "))
+            portal.now = lambda: now
         settings = kpi_settings(config)
         print(f"Writing reports for {now:%d.%m.%Y %H:%M} ({settings.tz}) to {out}/ ...")
         written = await asyncio.to_thread(write_everything, engine, settings, now, out)

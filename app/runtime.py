@@ -12,7 +12,6 @@ from sqlmodel import Session, col
 
 from app.cmd_sync import sync_once
 from app.config import Config, ConfigError
-from app.senders import ChatSender
 from app.settings import (
     bitrix_chat_settings,
     game_settings,
@@ -24,7 +23,7 @@ from bot.bitrix.messenger import BitrixMessenger
 from bot.settings import BotSettings, Person, Role, TeamChat, WebhookSettings
 from crm.client import BitrixClient
 from crm.sync import SyncReport
-from jobs.delivery import Recipient
+from jobs.delivery import Recipient, Sender
 from jobs.delivery import TeamChat as JobTeamChat
 from jobs.deps import JobDeps
 from jobs.people import People, directory
@@ -101,7 +100,7 @@ def people_directory(config: Config, engine: Engine) -> Callable[[], People]:
 
 
 def job_deps(
-    config: Config, engine: Engine, sender: ChatSender, client: BitrixClient | None = None
+    config: Config, engine: Engine, sender: Sender, client: BitrixClient | None = None
 ) -> JobDeps:
     async def sync(full: bool) -> SyncReport:
         return await sync_once(config, engine, full=full, client=client)

@@ -47,3 +47,6 @@ async def test_demo_serve_prints_working_links_and_stops_on_ctrl_c(tmp_path: Pat
         async with asyncio.timeout(30):
             await process.wait()
     assert process.returncode == 0
+    # The demo's live part: a missed call on the portal, its event, the alert it became.
+    alert = (tmp_path / "out" / "live-missed-call.caption.html").read_text(encoding="utf-8")
+    assert "Пропущенный звонок" in alert and "/crm/company/details/" in alert
