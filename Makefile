@@ -36,6 +36,8 @@ test: lint services browser  ## everything CI runs: lint, then the tests on SQLi
 
 bench: install services  ## benchmarks on the large dataset (minutes; prints a report)
 	$(PY) -m pytest tests/bench -p no:cacheprovider -p no:hypothesispytest -s -o addopts=""
+	CRM_PULSE_RELIABILITY_SCALE=medium CRM_PULSE_RELIABILITY_KILLS=6 \
+		$(PY) -m pytest tests/reliability -p no:cacheprovider -o addopts="" --durations=10
 
 demo: install  ## the whole product on the built-in portal emulator
 	$(VENV)/bin/crm-pulse demo
