@@ -20,15 +20,17 @@ from app.logs import setup_logging
 from app.runtime import bitrix_messenger, bot_settings, job_deps
 from app.senders import ChatSender
 from app.settings import bitrix_chat_settings, contest_rules, kpi_settings
+from app.supervise import FrontEndFatal, supervised
 from app.web_pages import page_routes, public_base
 from app.web_wiring import (
     after_events,
     build_listener,
     counted_sync,
     listener_address,
+    offline_notice_url,
     process_metrics,
 )
-from app.wiring import bitrix_client, http_client
+from app.wiring import bitrix_client, http_client, offline_options
 from bot.bitrix.botapp import BitrixBot, run_bitrix_bot
 from bot.bitrix.commands import BitrixDeps
 from bot.bitrix.messenger import BitrixMessenger
@@ -37,6 +39,8 @@ from bot.telegram.deps import TelegramDeps
 from bot.telegram.messenger import TelegramMessenger
 from crm.client import BitrixClient
 from crm.intake import EventIntake
+from crm.offline import drain_forever
+from crm.sync.apply import ApplyReport
 from jobs.deps import JobDeps
 from jobs.live_missed import tell_after_sync, tell_missed_calls
 from jobs.schedule import build_scheduler
@@ -56,7 +60,7 @@ async def serve(config: Config) -> int:
         tasks.append(asyncio.create_task(work, name=name))
 
     async with http_client(config) as http:
-        client = bitrix_client(config, http)
+        client = bitrix_client(config, http, engine)  # app mode keeps its tokens in the store
         metrics = process_metrics(engine, lambda: client.requests)
         bitrix = bitrix_messenger(config, client)
         # /link codes go to the user's Bitrix24 notifications even without the chat bot.
@@ -66,16 +70,23 @@ async def serve(config: Config) -> int:
         telegram_bot = tg[0] if tg is not None else None
         deps = job_deps(config, engine, ChatSender(telegram, bitrix), client)
         deps.sync = counted_sync(deps.sync, metrics)
-        intake = None
-        if config.events.enabled:
-            intake = EventIntake(
-                client, engine, tz=config.portal.zone, on_applied=after_events(metrics, told(deps))
-            )
-            start_task("portal events", intake.run())
-        listener = build_listener(config, engine, metrics, intake, page_routes(config, engine))
+        applied = after_events(metrics, told(deps))
+        intake, wake = _live_data(
+            config, engine, client, applied=applied, stop=stop, start_task=start_task
+        )
+        pages = page_routes(config, engine)
+        listener = build_listener(config, engine, metrics, intake, pages, notice=wake.set)
         if tg is not None:
             if people.webhook is None:
-                start_task("telegram polling", run_polling(tg[0], tg[1]))
+                # Telegram unreachable: retried with backoff; a rejected token: exit 1.
+                bot, dp = tg[0], tg[1]
+                polling = supervised(
+                    "Telegram polling",
+                    lambda: run_polling(bot, dp),
+                    stop,
+                    secrets=[config.telegram.token.get_secret_value()],
+                )
+                start_task("telegram polling", polling)
             else:
                 build_webhook_app(tg[0], tg[1], people.webhook, listener)
         if bitrix is not None:
@@ -106,6 +117,35 @@ async def serve(config: Config) -> int:
     return 1 if failed else 0
 
 
+def _live_data(
+    config: Config,
+    engine: Engine,
+    client: BitrixClient,
+    *,
+    applied: Callable[[ApplyReport, float], Awaitable[None]],
+    stop: asyncio.Event,
+    start_task: Callable[[str, Coroutine[Any, Any, Any]], None],
+) -> tuple[EventIntake | None, asyncio.Event]:
+    """Portal events pushed to the listener, and the offline queue drained (app mode)."""
+    intake = None
+    if config.events.enabled:
+        intake = EventIntake(client, engine, tz=config.portal.zone, on_applied=applied)
+        start_task("portal events", intake.run())
+    wake = asyncio.Event()  # set by the listener on ONOFFLINEEVENT
+    if config.events.offline:
+        drain = drain_forever(
+            client,
+            engine,
+            offline_options(config),
+            stop,
+            applied,
+            wake=wake,
+            notice_url=offline_notice_url(config),
+        )
+        start_task("offline events", drain)
+    return intake, wake
+
+
 def _stop_on_signals() -> asyncio.Event:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -129,7 +169,7 @@ def told(deps: JobDeps) -> Callable[[], Awaitable[list[float]]]:
 
     async def tell() -> list[float]:
         report = await tell_missed_calls(deps)
-        return [t.latency.total_seconds() for t in report.told]
+        return report.latencies()
 
     return tell
 
@@ -198,7 +238,11 @@ async def _until(stop: asyncio.Event, tasks: list[asyncio.Task[Any]]) -> bool:
     failed = False
     for task in done:
         if task is not waiter and not task.cancelled() and task.exception() is not None:
-            log.error("%s stopped", task.get_name(), exc_info=task.exception())
+            error = task.exception()
+            if isinstance(error, FrontEndFatal):
+                log.error("%s stopped: %s", task.get_name(), error.reason)  # said once, no trace
+            else:
+                log.error("%s stopped", task.get_name(), exc_info=error)
             failed = True
     with contextlib.suppress(asyncio.CancelledError):
         await waiter

@@ -53,6 +53,8 @@ def build_listener(
     metrics: Metrics,
     intake: EventIntake | None,
     routes: Iterable[web.RouteDef] = (),
+    *,
+    notice: Callable[[], None] | None = None,
 ) -> web.Application:
     events = None
     if intake is not None:
@@ -64,9 +66,17 @@ def build_listener(
             path=config.events.path,
             token=config.events.application_token.get_secret_value(),
             submit=submit,
+            notice=notice,
         )
     health = health_handler(engine, timedelta(minutes=config.schedule.fresh_minutes))
     return build_app(health=health, metrics=metrics, events=events, routes=routes)
+
+
+def offline_notice_url(config: Config) -> str | None:
+    """Where the portal may tell us the offline queue has rows: only with a public listener."""
+    if config.events.enabled and config.web.public_url:
+        return f"{config.web.public_url}{config.events.path}"
+    return None
 
 
 def process_metrics(engine: Engine, requests: Callable[[], float]) -> Metrics:

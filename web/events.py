@@ -24,7 +24,11 @@ MAX_EVENT_BODY = 64 * 1024  # an event is a few hundred bytes; anything near thi
 
 
 def events_handler(
-    token: str, submit: Callable[[Change, float], None], metrics: Metrics
+    token: str,
+    submit: Callable[[Change, float], None],
+    metrics: Metrics,
+    *,
+    notice: Callable[[], None] | None = None,
 ) -> Handler:
     async def receive(request: web.Request) -> web.Response:
         received = time.monotonic()
@@ -44,6 +48,10 @@ def events_handler(
             metrics.events.labels("unauthorized").inc()
             log.warning("events: %s from %s without the right token", event.name, request.remote)
             return web.json_response({"error": "unauthorized"}, status=401)
+        if event.name == "ONOFFLINEEVENT" and notice is not None:
+            metrics.events.labels("notice").inc()
+            notice()
+            return web.json_response({"ok": True})
         if event.change is None:
             metrics.events.labels("ignored").inc()
             log.debug("events: %s ignored", event.name)

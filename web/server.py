@@ -29,6 +29,8 @@ class EventsRoute:
     path: str
     token: str
     submit: Callable[[Change, float], None]
+    # The portal's ONOFFLINEEVENT ("the offline queue has rows"): wake the drain (app mode).
+    notice: Callable[[], None] | None = None
 
 
 def build_app(
@@ -42,7 +44,8 @@ def build_app(
     app.router.add_get("/healthz", health)
     app.router.add_get("/metrics", metrics.handler)
     if events is not None:
-        app.router.add_post(events.path, events_handler(events.token, events.submit, metrics))
+        handler = events_handler(events.token, events.submit, metrics, notice=events.notice)
+        app.router.add_post(events.path, handler)
     app.router.add_routes(list(routes))
     return app
 
