@@ -778,3 +778,72 @@ def _clients(engine: Engine) -> dict[tuple[int, int], tuple[int | None, int | No
             )
         )
         return {(ot, oid): (ct, cid) for ot, oid, ct, cid in rows}
+
+
+class RandomFaults:
+    """A ``FaultPlan`` that fails about ``share`` of the HTTP requests (rate limit, server
+    error, dropped connection), drawn from a seeded generator."""
+
+    def __init__(self, share: float, seed: int = 5) -> None:
+        import random
+        from collections import Counter
+
+        self.reset_after = 0.05
+        self.injected: Counter[str] = Counter()
+        self.pending = 0
+        self._share = share
+        self._rng = random.Random(seed)
+
+    def take(self, method: str, kinds: Any = None, *, any_method: bool = True) -> Any:
+        from emulator.srv_faults import FaultKind
+
+        # Only the check made once per HTTP request draws: a fifth of requests fail whole.
+        if kinds is not None or method.lower() == "server.time":
+            return None
+        if self._rng.random() >= self._share:
+            return None
+        # Not operation_limit: it holds a method back for a minute (unit-tested on its own).
+        kind = self._rng.choice([FaultKind.RATE_LIMIT, FaultKind.SERVER_ERROR, FaultKind.DROP])
+        self.injected[kind.value] += 1
+        return kind
+
+    def clear(self) -> None:
+        return None
+
+
+async def test_a_sync_with_a_fifth_of_requests_failing_is_still_exact(
+    sqlite_engine: Engine,
+) -> None:
+    """Concurrent tables, shared batches and prefetching stay exact when a fifth of the
+    requests fail (rate limit, server error, dropped connection): the retries
+    bring every row, once, and the deletion check still finds a deletion."""
+    server = pytest.importorskip("emulator.server", reason="the emulator's server")
+    data = make_data()
+    as_of = datetime.fromisoformat(data.as_of)
+    started = time.monotonic()
+    portal = importlib.import_module("emulator.portal").Portal(
+        data, now=lambda: as_of + timedelta(seconds=time.monotonic() - started)
+    )
+    faults = RandomFaults(0.2)
+    async with (
+        server.running_emulator(portal, rate_limit=False, faults=faults) as emulator,
+        httpx.AsyncClient(timeout=30) as http,
+    ):
+        client = BitrixClient(
+            http,
+            emulator.webhook_url,
+            pacer=LeakyBucket(rate=1000, burst=1000),
+            max_retries=12,
+            backoff_base=0.01,
+            backoff_cap=0.05,
+        )
+        report = await run_sync(client, sqlite_engine, ALL_HISTORY)
+        assert report.ok, report.errors
+        assert sum(faults.injected.values()) >= 5
+        assert_store_matches(sqlite_engine, data)
+        gone = int(data.tables["deals"][2]["ID"])
+        portal.delete("deals", gone)
+        report = await run_sync(client, sqlite_engine, ALL_HISTORY)
+        assert report.ok, report.errors
+        assert report.entities["deals"].deleted == 1
+        assert_store_matches(sqlite_engine, data)
