@@ -134,3 +134,20 @@ async def test_metrics_count_what_happened(listener: tuple[TestClient, Sink, Met
     assert 'crm_pulse_events_total{outcome="unauthorized"} 1.0' in text
     assert "crm_pulse_portal_requests 17.0" in text
     assert "crm_pulse_alert_latency_seconds_count 1.0" in text
+
+
+async def test_the_offline_notice_wakes_the_drain_only_with_the_token(
+    sqlite_engine: Engine,
+) -> None:
+    woken: list[bool] = []
+    sink = Sink()
+    app = build_app(
+        health=health_handler(sqlite_engine, timedelta(minutes=30)),
+        metrics=Metrics(),
+        events=EventsRoute("/e", TOKEN, sink.submit, notice=lambda: woken.append(True)),
+    )
+    async with TestClient(TestServer(app)) as client:
+        forged = await client.post("/e", data=event("ONOFFLINEEVENT", token="x"), headers=FORM)
+        real = await client.post("/e", data=event("ONOFFLINEEVENT"), headers=FORM)
+    assert (forged.status, real.status) == (401, 200)
+    assert woken == [True] and sink.changes == []
