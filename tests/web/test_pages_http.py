@@ -5,13 +5,16 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urljoin
 
 import httpx
 import pytest
 import pytest_asyncio
+from sqlmodel import Session, select
 
 from emulator.portal import Portal
+from store.models import SyncState
 from store.web_models import LinkScope
 from tests.web.world import World, sales_tree, synced_world
 
@@ -109,3 +112,19 @@ async def test_a_link_shows_only_its_scope(world: World) -> None:
         mine = world.link("dashboard", LinkScope("employee", int(employee[1:])), days=30)
         mine_page = (await client.get(mine)).text
         assert set(re.findall(r'<option value="([de]\d+|company)"', mine_page)) == {employee}
+
+
+async def test_a_stale_store_shows_the_banner_until_the_next_sync(world: World) -> None:
+    tv = world.link("tv", LinkScope("company"))
+    limit = timedelta(minutes=world.config.schedule.fresh_minutes * 2)
+    with Session(world.engine) as session:
+        for state in session.exec(select(SyncState)).all():
+            state.last_success_at = datetime.now(UTC) - limit - timedelta(minutes=5)
+            session.add(state)
+        session.commit()
+    async with httpx.AsyncClient(timeout=60) as client:
+        page = (await client.get(tv)).text
+        assert re.search(r'<div id="stale" class="stale">Данные устарели', page)
+        await world.sync()
+        page = (await client.get(tv)).text
+        assert '<div id="stale" class="stale" hidden>' in page
