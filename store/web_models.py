@@ -92,7 +92,7 @@ def find_link(session: Session, token: str, kind: LinkKind, *, now: datetime) ->
     if not looks_like_token(token):
         return None
     digest = hash_token(token)
-    link = session.execute(
+    link: WebLink | None = session.execute(
         select(WebLink).where(col(WebLink.token_hash) == digest)
     ).scalar_one_or_none()
     if link is None or not hmac.compare_digest(link.token_hash, digest) or link.kind != kind:
@@ -106,7 +106,7 @@ def revoke_link(session: Session, token: str, *, now: datetime) -> WebLink | Non
     """Revoke a link; the link (already revoked or not), or None when the token is unknown."""
     if not looks_like_token(token):
         return None
-    link = session.execute(
+    link: WebLink | None = session.execute(
         select(WebLink).where(col(WebLink.token_hash) == hash_token(token))
     ).scalar_one_or_none()
     if link is None:
