@@ -108,6 +108,11 @@ class BitrixClient:
         self.by_method: Counter[str] = Counter()
 
     @property
+    def budget(self) -> OperatingBudget:
+        """The per-method execution-time budget as the portal reports it."""
+        return self._budget
+
+    @property
     def portal(self) -> str:
         """The portal's host name (safe to show; the webhook URL is not)."""
         return httpx.URL(self._base).host

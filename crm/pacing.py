@@ -182,6 +182,10 @@ class OperatingBudget:
         """Seconds of the method's budget the portal last reported as used."""
         return self._used.get(method, 0.0)
 
+    def usage(self) -> dict[str, float]:
+        """Every method's last reported use, in seconds."""
+        return dict(self._used)
+
     def record(self, method: str, timing: object) -> None:
         """Take in one reply's ``time`` block (or a batch sub-call's ``result_time`` entry)."""
         if not isinstance(timing, Mapping):
