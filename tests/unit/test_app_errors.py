@@ -144,3 +144,15 @@ def test_demo_verbose_shows_the_log(
         root.setLevel(saved[0])
         for handler in saved[1]:
             root.addHandler(handler)
+
+
+def test_a_store_url_at_a_file_that_is_no_database_is_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    notes = tmp_path / "notes.txt"
+    notes.write_text("this is not a database\n" * 200, encoding="utf-8")
+    config = _config(tmp_path, f"sqlite:///{notes}")
+    assert cli.main(["report", "rating", "--json", "--config", str(config)]) == 2
+    line = _one_line(capsys.readouterr().err)
+    assert "storage.url" in line
+    assert "the file is not a SQLite database" in line
