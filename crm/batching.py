@@ -68,8 +68,8 @@ class BatchPool:
             raise ValueError(msg)
         waiting = _Waiting(commands, halt, asyncio.get_running_loop().create_future())
         self._queue.append(waiting)
-        if sum(len(w.commands) for w in self._queue) >= MAX_BATCH:
-            self._dispatch()
+        if self._waiting() >= MAX_BATCH:
+            self._dispatch(everything=False)
         elif self._flusher is None or self._flusher.done():
             self._flusher = asyncio.create_task(self._linger())
         return await waiting.done
@@ -82,11 +82,15 @@ class BatchPool:
         while self._queue and len(self._queue) != seen and loop.time() - started < self.max_wait:
             seen = len(self._queue)
             await asyncio.sleep(self.linger)
-        self._dispatch()
+        self._dispatch(everything=True)
 
-    def _dispatch(self) -> None:
-        """Send everything queued, in batches of at most 50 commands, each as its own task."""
-        while self._queue:
+    def _waiting(self) -> int:
+        return sum(len(w.commands) for w in self._queue)
+
+    def _dispatch(self, *, everything: bool) -> None:
+        """Send what is queued in batches of at most 50 commands, each as its own task; a
+        remainder too small to fill a batch waits for the linger unless ``everything``."""
+        while self._queue and (everything or self._waiting() >= MAX_BATCH):
             taken: list[_Waiting] = []
             size = 0
             while self._queue and size + len(self._queue[0].commands) <= MAX_BATCH:
