@@ -72,7 +72,8 @@ async def keyset_pages(
         while True:
             keys, result, counted = await pending
             if counted and total is None and keys[0] in result.totals:
-                total = result.totals[keys[0]]
+                # Counted from this batch's cursor: the rows so far come on top.
+                total = fetched + result.totals[keys[0]]
             step = read_chain(spec, keys, result, cursor)
             fetched += len(step.rows)
             done = step.finished or (step.error is None and total is not None and fetched >= total)
@@ -90,7 +91,10 @@ async def keyset_pages(
                 await retry.pause(spec.method, step.error, attempt)
                 attempt += 1
                 cursor = step.cursor
-                pending = asyncio.ensure_future(fetch(cursor, most, total is None))
+                left = (total - fetched) if total is not None else most * PAGE_SIZE
+                pending = asyncio.ensure_future(
+                    fetch(cursor, _pages_for(left, most), total is None)
+                )
     finally:
         if not pending.done():
             pending.cancel()
