@@ -92,7 +92,11 @@ async def serve(config: Config) -> int:
         if bitrix is not None:
             start_task(
                 "bitrix24 bot",
-                _bitrix_bot(config, engine, listener, stop=stop, bitrix=bitrix, client=client),
+                supervised(
+                    "Bitrix24 bot",
+                    _bitrix_bot(config, engine, listener, stop=stop, bitrix=bitrix, client=client),
+                    stop,
+                ),
             )
         # Live alerts count from the first run on a store: mark it before any event can come.
         await tell_after_sync(deps)
@@ -211,8 +215,9 @@ def _bitrix_bot(
     stop: asyncio.Event,
     bitrix: BitrixMessenger,
     client: BitrixClient,
-) -> Coroutine[Any, Any, None]:
-    """The Bitrix24 chat bot; in push mode its events come to the listener."""
+) -> Callable[[], Coroutine[Any, Any, None]]:
+    """The Bitrix24 chat bot, started again by each call (``supervised`` restarts it); in
+    push mode its events come to the listener."""
     deps = BitrixDeps(
         bitrix_chat_settings(config),
         bot_settings(config),
@@ -227,7 +232,7 @@ def _bitrix_bot(
     bot = BitrixBot(deps, bitrix)
     if deps.settings.event_mode == "push":
         listener.router.add_post(deps.settings.event_path, bot.event_handler())
-    return run_bitrix_bot(deps, stop, bot=bot)
+    return lambda: run_bitrix_bot(deps, stop, bot=bot)
 
 
 async def _until(stop: asyncio.Event, tasks: list[asyncio.Task[Any]]) -> bool:
