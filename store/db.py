@@ -28,6 +28,32 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _postgres_text_without_nul(dbapi_connection: Any, _record: Any) -> None:
+    """PostgreSQL text cannot hold a NUL byte: one in a portal's field (a contact named
+    "Иван\x00Петров") failed the whole chunk, and every sync after it. The byte means
+    nothing in a name or a title, so it is dropped on the way in."""
+    from psycopg.adapt import Dumper, PyFormat  # noqa: PLC0415  (only where PostgreSQL is)
+
+    adapters = dbapi_connection.adapters
+    for fmt in (PyFormat.TEXT, PyFormat.BINARY):
+        base: Any = adapters.get_dumper(str, fmt)
+
+        class WithoutNul(Dumper):
+            # psycopg's own dumper does the work (its C one cannot be subclassed)
+            inner = base
+            oid = base.oid
+            format = base.format
+
+            def __init__(self, cls: type, context: Any = None) -> None:
+                super().__init__(cls, context)
+                self._dumper = self.inner(cls, context)
+
+            def dump(self, obj: str) -> Any:
+                return self._dumper.dump(obj.replace("\x00", "") if "\x00" in obj else obj)
+
+        adapters.register_dumper(str, WithoutNul)
+
+
 def make_engine(url: str, *, echo: bool = False) -> Engine:
     """One engine per process; the URL picks SQLite or PostgreSQL."""
     if url.startswith("postgresql://"):
@@ -38,9 +64,11 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         return engine
     # JIT compiles a plan for queries PostgreSQL guesses are costly; for our report queries
     # that took 730 of 880 ms (coverage on the large portal) to save a few milliseconds.
-    return create_engine(
+    engine = create_engine(
         url, echo=echo, pool_pre_ping=True, connect_args={"options": "-c jit=off"}
     )
+    event.listen(engine, "connect", _postgres_text_without_nul)
+    return engine
 
 
 @contextmanager

@@ -10,8 +10,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
 from app.cmd_sync import open_store, print_report, sync_once
+from emulator.data import ID_KEY, MODIFIED_KEY
+from emulator.server import Emulator
 from tests.reliability.hostile import hostile_proxy
 from tests.reliability.world import (
     checksums,
@@ -59,5 +62,48 @@ async def test_a_spoiled_reply_names_the_method_and_the_next_sync_recovers(
             assert again.ok, again.errors
             assert cursor_problems(engine) == []
             assert diff(checksums(engine), clean_rows) == []
+        finally:
+            engine.dispose()
+
+
+def _hostile_records(emulator: Emulator) -> dict[str, int]:
+    """Records a careless integration or a portal upgrade could leave: 1 MB strings, NUL
+    bytes, dates in a format of their own, numbers that are not numbers, lists for text."""
+    portal = emulator.portal
+
+    def like(table: str, **fields: object) -> int:
+        row = dict(portal.data.tables[table][-1])
+        row.pop(ID_KEY[table])
+        row.pop(MODIFIED_KEY[table] or "", None)
+        return portal.add(table, {**row, **fields})
+
+    return {
+        "huge title": like("deals", TITLE="Большая сделка " * 70_000),
+        "NUL bytes": like("contacts", NAME="Иван\x00Петров", LAST_NAME="\x00"),
+        "odd dates": like("activities", START_TIME="31.12.2026 10:00", END_TIME="вчера"),
+        "wrong types": like("deals", OPPORTUNITY="abc", ASSIGNED_BY_ID="not-a-number"),
+        "impossible date": like("leads", DATE_CREATE="2026-02-30T25:61:00+03:00"),
+        "list for text": like("companies", TITLE=["a", "list"]),
+    }
+
+
+async def test_hostile_records_neither_stop_the_sync_nor_the_next(store_url: str) -> None:
+    async with serving() as emulator:
+        added = _hostile_records(emulator)
+        config = config_of(emulator.webhook_url, store_url)
+        engine = open_store(config)
+        try:
+            report = await asyncio.wait_for(sync_once(config, engine), 120)
+            print_report(report, sys.stdout)
+            # a row too broken to keep is skipped and logged; the rest of its page is kept
+            assert report.ok, report.errors
+            again = await asyncio.wait_for(sync_once(config, engine), 120)
+            assert again.ok, again.errors
+            assert cursor_problems(engine) == []
+            with engine.connect() as conn:
+                query = text("SELECT first_name FROM contacts WHERE id = :id")
+                name = conn.execute(query, {"id": added["NUL bytes"]}).scalar_one()
+            # PostgreSQL text cannot hold the NUL byte: it is dropped; SQLite keeps it
+            assert name in ("ИванПетров", "Иван\x00Петров")
         finally:
             engine.dispose()
