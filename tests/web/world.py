@@ -113,7 +113,7 @@ def sales_tree(portal: Portal) -> set[int]:
 def rename_long(portal: Portal, count: int = len(LONG_NAMES)) -> list[int]:
     """Give the first sales employees very long Russian names (the wall must not clip)."""
     tree = sales_tree(portal)
-    changed = []
+    changed: list[int] = []
     for row in portal.rows("users"):
         if len(changed) == count:
             break
