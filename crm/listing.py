@@ -67,7 +67,7 @@ async def keyset_pages(
     # With a guess, the first batch is sized by it and its first page counts what is to
     # come; without one, every batch chains ``pages_per_request`` pages to a short page.
     first = most if expected is None else _pages_for(expected + 1, most)
-    pending = asyncio.ensure_future(fetch(cursor, first, expected is not None))
+    pending = asyncio.ensure_future(fetch(cursor, first, expected is not None and spec.countable))
     try:
         while True:
             keys, result, counted = await pending
@@ -93,7 +93,7 @@ async def keyset_pages(
                 cursor = step.cursor
                 left = (total - fetched) if total is not None else most * PAGE_SIZE
                 pending = asyncio.ensure_future(
-                    fetch(cursor, _pages_for(left, most), total is None)
+                    fetch(cursor, _pages_for(left, most), total is None and spec.countable)
                 )
     finally:
         if not pending.done():

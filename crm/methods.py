@@ -65,6 +65,9 @@ class ListSpec:
     select_param: str | None = "select"  # None: the method takes no field list
     start_param: str = "start"
     params: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}), hash=False)
+    # False: a count (``start=0``) scans the whole table whatever the filter, so listings
+    # never ask for one (voximplant.statistic.get is read in windows of time, not of ids).
+    countable: bool = True
 
     def id_of(self, row: object) -> int:
         """A row's id as an int (legacy methods send ids as strings)."""
@@ -227,6 +230,7 @@ CALLS = ListSpec(
     # Exactly "ASC": the method silently ignores anything else and returns rows unsorted.
     order=MappingProxyType({"SORT": "ID", "ORDER": "ASC"}),
     select_param=None,
+    countable=False,
 )
 STATUSES = ListSpec("crm.status.list", keyset=False, select_param=None)
 DEAL_CATEGORIES = ListSpec(

@@ -15,7 +15,6 @@ with the same filter from ``last_id``. Memory holds one chunk of raw rows at a t
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Mapping, Sequence
 from datetime import datetime
@@ -154,12 +153,11 @@ async def calls(run: Run, entity: Entity) -> bool:
     while low < end:
         windows.append((low, min(low + run.options.window, end)))
         low = windows[-1][1]
-    sizes: Sequence[int]
+    sizes: Sequence[int | None]
     if cursor.modified_since is None:
-        # A first read: one count per window, all in one batch, then exact batches.
-        sizes = await asyncio.gather(
-            *(run.client.count(entity.spec, filter=_window(run, w)) for w in windows)
-        )
+        # A first read: full chains to a short page. A count would scan every call the
+        # portal has, once per window, against the method's operating budget.
+        sizes = [None] * len(windows)
     else:  # a re-read: the calls we hold there are a fair guess, and cost no request
         sizes = await run.db(state.count_windows, run.engine, windows)
     after_id = cursor.last_id

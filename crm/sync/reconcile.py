@@ -242,15 +242,36 @@ def _oldest_call(engine: Engine) -> datetime | None:
     return value if isinstance(value, datetime) else None
 
 
+def _window_ids(engine: Engine, window: tuple[datetime, datetime]) -> tuple[int, int, int]:
+    """Calls held in the window: how many, the lowest id and the highest."""
+    table = _table(Call)
+    started = table.c["start_at"]
+    query = select(func.count(), func.min(table.c["id"]), func.max(table.c["id"])).where(
+        started >= window[0], started < window[1]
+    )
+    with session_scope(engine) as session:
+        held, low, high = session.execute(query).one()
+    return int(held), int(low or 0), int(high or 0)
+
+
 async def _check_window(run: Run, entity: Entity, window: tuple[datetime, datetime]) -> int:
+    held, first, last = await run.db(_window_ids, run.engine, window)
+    if held == 0:
+        return 0  # nothing held there, nothing to delete
     low, high = window
-    flt = {">=CALL_START_DATE": run.clock.iso(low), "<CALL_START_DATE": run.clock.iso(high)}
-    held = (await run.db(state.count_windows, run.engine, [window]))[0]
+    # The ids held bound the count: the portal then counts that id range, not every call.
+    flt = {
+        ">=CALL_START_DATE": run.clock.iso(low),
+        "<CALL_START_DATE": run.clock.iso(high),
+        ">=ID": first,
+        "<=ID": last,
+    }
     portal = await run.client.count(entity.spec, filter=flt)
     if portal == held:
         return 0
     log.debug("sync calls: %s..%s: portal %d, store %d", low, high, portal, held)
-    return await _list_range(run, entity, flt, 1, _MAX_ID, window=window, expected=portal)
+    listing = {k: v for k, v in flt.items() if k != ">=ID"}
+    return await _list_range(run, entity, listing, first, last, window=window, expected=portal)
 
 
 async def _calls(run: Run, entity: Entity, last: datetime | None, now: datetime) -> int:
