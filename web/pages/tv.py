@@ -50,9 +50,11 @@ def freshness(figures: TvFigures, ctx: PagesContext, now: datetime) -> Freshness
 def _age_text(age: timedelta) -> str:
     minutes = int(age.total_seconds() // 60)
     if minutes < 120:
-        return f"{minutes} мин"
+        return texts.AGE_MINUTES.format(n=minutes)
     hours = minutes // 60
-    return f"{hours} ч" if hours < 48 else f"{hours // 24} дн"
+    if hours < 48:
+        return texts.AGE_HOURS.format(n=hours)
+    return texts.AGE_DAYS.format(n=hours // 24)
 
 
 def _open(ctx: PagesContext, token: str) -> Opened | None:
