@@ -5,6 +5,7 @@ Telegram server cannot be reached."""
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import sqlite3
 import zipfile
@@ -81,16 +82,19 @@ async def test_no_secret_in_logs_errors_check_store_or_xlsx(tmp_path: Path) -> N
                     (await http.post("/_emulator/faults", json=fault)).raise_for_status()
             config = _config(tmp_path / "config.toml", emulator.webhook_url, store, telegram)
             sync = await run_cli("sync", "--config", str(config))
-            check = await run_cli("check", "--config", str(config))
-            where = ("--out", str(tmp_path / "out"), "--config", str(config))
-            report = await run_cli("report", "rating", "--xlsx", *where)
             wrong = _config(
                 tmp_path / "wrong.toml",
                 emulator.webhook_url.replace(CODE, WRONG_CODE),
-                store,
+                tmp_path / "other.db",
                 telegram,
             )
-            refused = await run_cli("sync", "--config", str(wrong))
+            where = ("--out", str(tmp_path / "out"), "--config", str(config))
+            # independent of each other: at once
+            check, report, refused = await asyncio.gather(
+                run_cli("check", "--config", str(config)),
+                run_cli("report", "rating", "--xlsx", *where),
+                run_cli("sync", "--config", str(wrong)),
+            )
 
     assert sync[0] == 1, sync[2]  # deals failed for good: a failed sync, said so
     assert "crm.deal.list" in sync[1] + sync[2]
@@ -107,4 +111,5 @@ async def test_no_secret_in_logs_errors_check_store_or_xlsx(tmp_path: Path) -> N
     }.items():
         assert _leaks(out + err) == [], f"{name} printed a secret"
     assert _leaks(_store_text(store)) == []
+    assert _leaks(_store_text(tmp_path / "other.db")) == []
     assert _leaks(_xlsx_text(tmp_path / "out")) == []
