@@ -7,10 +7,13 @@ Three shapes (``entities.Mode``):
   or the history window), keyset by id inside; ``last_id`` moves with every chunk.
 - calls: no modification date; windows of ``CALL_START_DATE`` of at most 14 days, keyset by
   id inside each; a later pass starts ``calls_reread`` before where the last one ended, to
-  pick up fields the portal fills in after the call.
+  pick up fields the portal fills in after the call. A window read whole also drops the
+  calls held there that it lacked (deleted on the portal).
 
 A pass is recorded (``pass_started_at``) before it reads; a rerun after a crash resumes it
-with the same filter from ``last_id``. Memory holds one chunk of raw rows at a time.
+with the same filter from ``last_id``. Memory holds two chunks of raw rows per listing: the
+one being written and the next, fetched meanwhile. Each table's passes run at once with the
+others' (``engine``); the cursor moves only with its committed chunk.
 """
 
 from __future__ import annotations
