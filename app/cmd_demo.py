@@ -130,14 +130,17 @@ async def serve_pages(config: Config, engine: Engine, now: datetime, port: int) 
 
     The pages' clock stands where the demo's data ends, like the reports'.
     """
-    from aiohttp import web
-
     from app.web_pages import link_url, page_routes
     from store.web_models import LinkScope, create_link
-    from web.server import ListenError, bound_port, start
+    from web.health import health_handler
+    from web.metrics import Metrics
+    from web.server import ListenError, bound_port, build_app, start
 
-    app = web.Application()
-    app.router.add_routes(page_routes(config, engine, clock=lambda: now))
+    app = build_app(
+        health=health_handler(engine, timedelta(minutes=config.schedule.fresh_minutes)),
+        metrics=Metrics(),
+        routes=page_routes(config, engine, clock=lambda: now),
+    )
     try:
         runner = await start(app, "127.0.0.1", port)
     except ListenError:

@@ -8,6 +8,7 @@ add their own routes to it (app composes them: web/ imports neither bot/ nor job
 
 from __future__ import annotations
 
+import asyncio
 import errno
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -18,6 +19,10 @@ from aiohttp.typedefs import Handler
 from crm.events import Change
 from web.events import events_handler
 from web.metrics import Metrics
+
+# Set when the listener begins to stop: long-lived responses (the TV's event stream) end
+# then, instead of holding the stop for aiohttp's shutdown timeout.
+CLOSING = web.AppKey("closing", asyncio.Event)
 
 
 class ListenError(Exception):
@@ -41,6 +46,12 @@ def build_app(
     routes: Iterable[web.RouteDef] = (),
 ) -> web.Application:
     app = web.Application(client_max_size=4 * 1024 * 1024)
+    app[CLOSING] = asyncio.Event()
+
+    async def closing(app: web.Application) -> None:
+        app[CLOSING].set()
+
+    app.on_shutdown.append(closing)
     app.router.add_get("/healthz", health)
     app.router.add_get("/metrics", metrics.handler)
     if events is not None:

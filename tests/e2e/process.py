@@ -18,3 +18,31 @@ async def cli(*args: str) -> asyncio.subprocess.Process:
         stderr=asyncio.subprocess.PIPE,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
+
+
+HEAD_BITRIX, HEAD_TELEGRAM = 2, 700001  # the sales department's head, linked to Telegram
+
+
+def write_config(path: Path, *, portal: str, store: Path, api_base: str, extra: str = "") -> None:
+    """A config for `crm-pulse run` against the emulator and the fake Bot API: ``portal`` is
+    the body of [portal], ``extra`` any further sections; the sales head is linked."""
+    from tests.fakes.botapi import TOKEN
+
+    path.write_text(
+        f"""[portal]
+{portal}
+[storage]
+url = "sqlite:///{store}"
+[telegram]
+token = "{TOKEN}"
+api_base = "{api_base}"
+[scope]
+sales_departments = [2]
+[[people]]
+bitrix_id = {HEAD_BITRIX}
+telegram_id = {HEAD_TELEGRAM}
+role = "head"
+{extra}
+""",
+        encoding="utf-8",
+    )

@@ -22,47 +22,20 @@ from emulator.generator import generate
 from emulator.live_calls import add_call
 from emulator.portal import Portal
 from emulator.server import Emulator, running_emulator
-from tests.e2e.process import cli
-from tests.fakes.botapi import TOKEN, serve_botapi
+from tests.e2e.process import HEAD_TELEGRAM, cli, write_config
+from tests.e2e.test_run_live import LIVE
+from tests.fakes.botapi import serve_botapi
 
-HEAD_BITRIX, HEAD_TELEGRAM = 2, 700001
 
-
-def write_config(path: Path, emu: Emulator, api_base: str, store: Path) -> None:
-    path.write_text(
-        f"""
-[portal]
-auth = "app"
-url = "{emu.base_url}"
-client_id = "{emu.settings.oauth_client_id}"
-client_secret = "{emu.settings.oauth_client_secret}"
-oauth_url = "{emu.oauth_url}"
-[storage]
-url = "sqlite:///{store}"
-[telegram]
-token = "{TOKEN}"
-api_base = "{api_base}"
-[scope]
-sales_departments = [2]
-[[people]]
-bitrix_id = {HEAD_BITRIX}
-telegram_id = {HEAD_TELEGRAM}
-role = "head"
-[schedule]
-quiet_hours = ""
-sync = ""
-[calendar]
-weekdays = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
-[web]
-port = 0
-[events]
-offline = true
-offline_poll_seconds = 1
-[logging]
-level = "INFO"
-""",
-        encoding="utf-8",
+def write_app_config(path: Path, emu: Emulator, api_base: str, store: Path) -> None:
+    portal = (
+        f'auth = "app"\nurl = "{emu.base_url}"\n'
+        f'client_id = "{emu.settings.oauth_client_id}"\n'
+        f'client_secret = "{emu.settings.oauth_client_secret}"\n'
+        f'oauth_url = "{emu.oauth_url}"'
     )
+    extra = f"{LIVE}[web]\nport = 0\n[events]\noffline = true\noffline_poll_seconds = 1\n"
+    write_config(path, portal=portal, store=store, api_base=api_base, extra=extra)
 
 
 async def until(check: Callable[[], bool], within: float, what: str) -> float:
@@ -99,7 +72,7 @@ async def test_offline_queue_brings_deletions_and_missed_calls(tmp_path: Path) -
         running_emulator(portal, rate_limit=False, oauth_token_seconds=4) as emu,
         serve_botapi() as fake,
     ):
-        write_config(config, emu, fake.base_url, store)
+        write_app_config(config, emu, fake.base_url, store)
         code = emu.oauth.authorize(emu.settings.oauth_client_id)
         await finished("auth", "--config", str(config), "--code", code)
         await finished("sync", "--config", str(config))

@@ -21,10 +21,9 @@ from emulator.generator import generate
 from emulator.live_calls import add_call
 from emulator.portal import Portal
 from emulator.server import Emulator, running_emulator
-from tests.e2e.process import cli
-from tests.fakes.botapi import TOKEN, FakeTelegram, serve_botapi
+from tests.e2e.process import HEAD_TELEGRAM, cli, write_config
+from tests.fakes.botapi import FakeTelegram, serve_botapi
 
-HEAD_BITRIX, HEAD_TELEGRAM = 2, 700001
 EVENTS_TOKEN = "e2e-events-token-5d1c"
 
 
@@ -34,37 +33,23 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def write_config(path: Path, emulator: Emulator, api_base: str, store: Path, port: int) -> None:
-    path.write_text(
-        f"""
-[portal]
-webhook_url = "{emulator.webhook_url}"
-[storage]
-url = "sqlite:///{store}"
-[telegram]
-token = "{TOKEN}"
-api_base = "{api_base}"
-[scope]
-sales_departments = [2]
-[[people]]
-bitrix_id = {HEAD_BITRIX}
-telegram_id = {HEAD_TELEGRAM}
-role = "head"
-[schedule]
+LIVE = """[schedule]
 quiet_hours = ""
 sync = ""
 [calendar]
 weekdays = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
-[web]
-port = {port}
-[events]
-enabled = true
-application_token = "{EVENTS_TOKEN}"
 [logging]
 level = "INFO"
-""",
-        encoding="utf-8",
-    )
+"""
+
+
+def write_live_config(
+    path: Path, emulator: Emulator, api_base: str, store: Path, port: int
+) -> None:
+    events = f'[events]\nenabled = true\napplication_token = "{EVENTS_TOKEN}"\n'
+    extra = f"{LIVE}[web]\nport = {port}\n{events}"
+    portal = f'webhook_url = "{emulator.webhook_url}"'
+    write_config(path, portal=portal, store=store, api_base=api_base, extra=extra)
 
 
 async def until(check: Callable[[], bool], within: float, what: str) -> float:
@@ -107,7 +92,7 @@ async def live(tmp_path: Path) -> AsyncIterator[Live]:
         ) as emulator,
         serve_botapi() as fake,
     ):
-        write_config(config, emulator, fake.base_url, store, port)
+        write_live_config(config, emulator, fake.base_url, store, port)
         sync = await cli("sync", "--config", str(config))
         _, err = await asyncio.wait_for(sync.communicate(), 120)
         assert sync.returncode == 0, err.decode()

@@ -12,36 +12,17 @@ from pathlib import Path
 from emulator.generator import generate
 from emulator.portal import Portal
 from emulator.server import running_emulator
-from tests.e2e.process import cli
+from tests.e2e.process import HEAD_TELEGRAM, cli, write_config
 from tests.fakes import tg_updates as tg
-from tests.fakes.botapi import TOKEN, Call, serve_botapi
+from tests.fakes.botapi import Call, serve_botapi
 
-HEAD_BITRIX, HEAD_TELEGRAM, STRANGER_TELEGRAM = 2, 700001, 700002
+STRANGER_TELEGRAM = 700002
 
 
-def write_config(path: Path, webhook_url: str, api_base: str, store: Path) -> None:
-    path.write_text(
-        f"""
-[portal]
-webhook_url = "{webhook_url}"
-[storage]
-url = "sqlite:///{store}"
-[telegram]
-token = "{TOKEN}"
-api_base = "{api_base}"
-[scope]
-sales_departments = [2]
-[[people]]
-bitrix_id = {HEAD_BITRIX}
-telegram_id = {HEAD_TELEGRAM}
-role = "head"
-[web]
-port = 0
-[logging]
-level = "WARNING"
-""",
-        encoding="utf-8",
-    )
+def write_config_for(path: Path, webhook_url: str, api_base: str, store: Path) -> None:
+    portal = f'webhook_url = "{webhook_url}"'
+    extra = '[web]\nport = 0\n[logging]\nlevel = "WARNING"'
+    write_config(path, portal=portal, store=store, api_base=api_base, extra=extra)
 
 
 async def test_run_answers_a_linked_head_and_refuses_a_stranger(tmp_path: Path) -> None:
@@ -49,7 +30,7 @@ async def test_run_answers_a_linked_head_and_refuses_a_stranger(tmp_path: Path) 
     portal = Portal(generate(5, "small", today))
     config = tmp_path / "config.toml"
     async with running_emulator(portal, rate_limit=False) as emulator, serve_botapi() as fake:
-        write_config(config, emulator.webhook_url, fake.base_url, tmp_path / "store.db")
+        write_config_for(config, emulator.webhook_url, fake.base_url, tmp_path / "store.db")
         sync = await cli("sync", "--config", str(config))
         out, err = await asyncio.wait_for(sync.communicate(), 120)
         assert sync.returncode == 0, err.decode()

@@ -23,6 +23,7 @@ from web.pages.context import PagesContext
 from web.pages.live import StoreWatch
 from web.pages.render import html_response, not_found, part, render
 from web.pages.tv_data import TvFigures, tv_figures
+from web.server import CLOSING
 
 HEARTBEAT_SECONDS = 15.0
 RETRY_MS = 2000
@@ -86,10 +87,9 @@ def _message(figures: TvFigures, fresh: Freshness) -> bytes:
 
 
 def _closing(request: web.Request) -> bool:
-    """The listener is stopping (aiohttp marks its connections closed first): let go now,
-    or the stop waits a minute for this stream (aiohttp's shutdown timeout)."""
-    protocol = request.protocol
-    return bool(protocol is None or getattr(protocol, "_close", False))
+    """The listener is stopping: let go now, or the stop waits for this stream."""
+    closing = request.app.get(CLOSING)
+    return closing is not None and closing.is_set()
 
 
 async def _next(watch: StoreWatch, version: int, request: web.Request) -> int:
