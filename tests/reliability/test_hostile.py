@@ -44,14 +44,16 @@ async def test_a_spoiled_reply_names_the_method_and_the_next_sync_recovers(
         config = config_of(webhook, store)
         engine = open_store(config)
         try:
-            proxy.spoil(mode, "crm.deal.list")
+            # a reply that is not JSON at all is a fault on the way: retried, and the sync
+            # goes through (a lasting one fails the whole batch, every table in it: the
+            # users-failed test below shows what that leaves)
+            proxy.spoil(mode, "crm.deal.list", times=1 if mode in WHOLE else 1_000)
             report = await asyncio.wait_for(sync_once(config, engine), 120)
             assert proxy.spoiled[mode] >= 1
             print_report(report, sys.stdout)
             if mode in WHOLE:
-                # the whole batch is lost: each entity in it says which request and why
-                assert "deals" in report.errors
-                assert all("batch" in e and "JSON" in e for e in report.errors.values())
+                assert report.ok, report.errors
+                assert diff(checksums(engine), clean_rows) == []
             elif mode != "repeat" or report.errors:
                 assert set(report.errors) == {"deals"}, report.errors
                 assert "crm.deal.list" in report.errors["deals"], report.errors
@@ -61,6 +63,32 @@ async def test_a_spoiled_reply_names_the_method_and_the_next_sync_recovers(
             again = await asyncio.wait_for(sync_once(config, engine), 120)
             assert again.ok, again.errors
             assert cursor_problems(engine) == []
+            assert diff(checksums(engine), clean_rows) == []
+        finally:
+            engine.dispose()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "crm/sync: when user.get fails in a run, the calls of that run are written without "
+        "the unknown-user check (call 3983 keeps PORTAL_USER_ID 1018, which a clean sync "
+        "drops), and no later incremental sync reads that call again; for the sync engineer"
+    ),
+)
+async def test_a_run_whose_users_failed_leaves_what_a_clean_sync_leaves(tmp_path: Path) -> None:
+    store = f"sqlite:///{tmp_path / 'store.db'}"
+    async with serving() as emulator, hostile_proxy(emulator.base_url) as (proxy, base):
+        clean_rows = await clean_checksums(emulator.webhook_url, f"sqlite:///{tmp_path / 'r.db'}")
+        config = config_of(emulator.webhook_url.replace(emulator.base_url, base), store)
+        engine = open_store(config)
+        try:
+            proxy.spoil("error200", "user.get")
+            report = await asyncio.wait_for(sync_once(config, engine), 120)
+            assert set(report.errors) == {"users"}, report.errors
+            assert "user.get" in report.errors["users"]
+            proxy.clear()
+            assert (await asyncio.wait_for(sync_once(config, engine), 120)).ok
             assert diff(checksums(engine), clean_rows) == []
         finally:
             engine.dispose()
