@@ -14,6 +14,7 @@ from alembic.config import Config as AlembicConfig
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 
 from store.db import check_reachable
 from store.locks import hold
@@ -46,7 +47,12 @@ def migrate(engine: Engine, revision: str = "head", *, wait: float = SCHEMA_WAIT
     """
     check_reachable(engine)
     cfg = alembic_config(engine)
-    if revision == "head" and at_head(engine, cfg):
+    try:
+        done = revision == "head" and at_head(engine, cfg)
+    except DBAPIError:
+        # busy with another start's set-up (a new SQLite file mid-creation): ask under the lock
+        done = False
+    if done:
         return
     with hold(engine, "schema", wait=wait, what="a schema upgrade"):
         # whoever held the lock before us may have done the work already; upgrade is a no-op then
