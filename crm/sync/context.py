@@ -95,6 +95,10 @@ class PortalClock:
         return moment.astimezone(self.tz).isoformat(timespec="seconds")
 
 
+class UsersUnavailable(Exception):
+    """The users could not be read in this run: rows naming users are left for the next."""
+
+
 @dataclass
 class Counter:
     fetched: int = 0
@@ -115,6 +119,7 @@ class Run:
     counts: dict[str, Counter] = field(default_factory=dict)
     # Set once the users are read (or failed to be): rows naming users are mapped after it.
     users_ready: asyncio.Event = field(default_factory=asyncio.Event)
+    users_failed: bool = False  # then rows naming users wait for the next run
     # One thread for all store work: the tables are read at once, written one at a time.
     executor: ThreadPoolExecutor = field(
         default_factory=lambda: ThreadPoolExecutor(1, thread_name_prefix="crm-sync-store")

@@ -28,7 +28,14 @@ from sqlmodel import Session
 
 from crm.errors import BitrixError
 from crm.sync import passes, reconcile
-from crm.sync.context import PortalClock, Progress, Run, SyncClient, SyncOptions
+from crm.sync.context import (
+    PortalClock,
+    Progress,
+    Run,
+    SyncClient,
+    SyncOptions,
+    UsersUnavailable,
+)
 from crm.sync.entities import ORDER, USERS, Entity, Mode
 from crm.sync.fields import MapContext
 from store.models import User
@@ -99,10 +106,14 @@ async def _guarded(run: Run, entity: Entity, errors: dict[str, str]) -> None:
     except BitrixError as exc:
         log.error("sync %s failed: %s", entity.name, exc)
         errors[entity.name] = str(exc)
+    except UsersUnavailable:
+        log.warning("sync %s: left for the next run, the users could not be read", entity.name)
     finally:
         if entity is USERS:
             # References to users are checked against the list just read, never a stale one.
-            if entity.name not in errors:
+            if entity.name in errors:
+                run.users_failed = True
+            else:
                 known = await run.db(_user_ids, run.engine)
                 run.ctx = MapContext(portal_tz=run.clock.tz, known_users=known)
             run.users_ready.set()

@@ -26,7 +26,7 @@ from typing import Any
 from sqlmodel import SQLModel
 
 from crm.sync import mapping, state
-from crm.sync.context import Run
+from crm.sync.context import Run, UsersUnavailable
 from crm.sync.entities import STATUSES, USERS, Entity
 from crm.sync.fields import MapContext, parse_int
 from crm.sync.mapping import Row
@@ -81,6 +81,10 @@ async def _read(
         entity.spec, filter=filter, select=entity.select, after_id=after_id, expected=expected
     ):
         await run.users_ready.wait()  # references to users are checked against the new list
+        if run.users_failed:
+            # Mapped now, their user references could not be checked, and no later
+            # incremental run would read them again. Nothing is written; the pass resumes.
+            raise UsersUnavailable
         rows = _map(entity, chunk, run.ctx)
         after_id = _max_id(entity, chunk, after_id)
         if seen is not None:

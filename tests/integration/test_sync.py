@@ -847,3 +847,21 @@ async def test_a_sync_with_a_fifth_of_requests_failing_is_still_exact(
         assert report.ok, report.errors
         assert report.entities["deals"].deleted == 1
         assert_store_matches(sqlite_engine, data)
+
+
+async def test_when_the_users_fail_rows_naming_users_wait_for_the_next_run(
+    env: Env, sqlite_engine: Engine
+) -> None:
+    """Mapped without the users, a call of an unknown user would keep that user for good
+    (no incremental run reads it again); so those tables wait, and the next run is exact."""
+    method = methods.USERS.method
+    env.client.fail = (method, 1, ServerError("", "boom", 500, method=method))
+    report = await sync(env, sqlite_engine)
+    assert set(report.errors) == {"users"}
+    for name in ("companies", "contacts", "deals", "leads", "activities", "calls", "tasks"):
+        assert report.entities[name].written == 0, name
+    assert report.entities["statuses"].written > 0  # what names no user is kept
+    env.client.fail = None
+    report = await sync(env, sqlite_engine)
+    assert report.ok, report.errors
+    assert_store_matches(sqlite_engine, env.data)
