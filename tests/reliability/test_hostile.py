@@ -68,14 +68,6 @@ async def test_a_spoiled_reply_names_the_method_and_the_next_sync_recovers(
             engine.dispose()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "crm/sync: when user.get fails in a run, the calls of that run are written without "
-        "the unknown-user check (call 3983 keeps PORTAL_USER_ID 1018, which a clean sync "
-        "drops), and no later incremental sync reads that call again; for the sync engineer"
-    ),
-)
 async def test_a_run_whose_users_failed_leaves_what_a_clean_sync_leaves(tmp_path: Path) -> None:
     store = f"sqlite:///{tmp_path / 'store.db'}"
     async with serving() as emulator, hostile_proxy(emulator.base_url) as (proxy, base):
