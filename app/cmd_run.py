@@ -109,7 +109,12 @@ async def serve(config: Config) -> int:
         log.info("listening on http://%s:%s", host, bound_port(runner))
         scheduler = build_scheduler(deps)
         await scheduler.start()
-        _say_running(telegram, bitrix, len(scheduler.jobs()), events=intake is not None)
+        live = [
+            w
+            for w, on in (("portal events", intake), ("offline queue", config.events.offline))
+            if on
+        ]
+        _say_running(telegram, bitrix, len(scheduler.jobs()), live=live)
         failed = await _until(stop, tasks)
         log.info("stopping")
         await scheduler.stop()
@@ -158,13 +163,13 @@ def _stop_on_signals() -> asyncio.Event:
     return stop
 
 
-def _say_running(telegram: object, bitrix: object, jobs: int, *, events: bool) -> None:
+def _say_running(telegram: object, bitrix: object, jobs: int, *, live: list[str]) -> None:
     fronts = [f for f, on in (("Telegram", telegram), ("Bitrix24 chat", bitrix)) if on]
     log.info(
-        "running: %s; %d scheduled jobs%s",
+        "running: %s; %d scheduled jobs; live data: %s",
         " and ".join(fronts) or "no chat front end (schedule only)",
         jobs,
-        "; portal events on" if events else "",
+        " and ".join(live) or "polling only",
     )
 
 
