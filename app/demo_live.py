@@ -19,6 +19,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from app.config import Config, PersonConfig
+from app.outputs import write_post
 from app.runtime import job_deps
 from app.settings import kpi_settings
 from app.web_wiring import build_listener
@@ -47,7 +48,7 @@ class FileSender:
     texts: list[str] = field(default_factory=list)
 
     async def send_post(self, recipient: Recipient, post: Post) -> None:
-        raise NotImplementedError("the demo's live part sends texts only")
+        self.written += write_post(post, self.out)
 
     async def send_text(self, recipient: Recipient, html: str, bb: str) -> None:
         self.out.mkdir(parents=True, exist_ok=True)

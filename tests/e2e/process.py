@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 CLI = str(Path(sys.executable).with_name("crm-pulse"))
@@ -18,6 +20,18 @@ async def cli(*args: str) -> asyncio.subprocess.Process:
         stderr=asyncio.subprocess.PIPE,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
+
+
+async def until(check: Callable[[], bool], within: float, what: str) -> float:
+    """Seconds until ``check`` holds, looked at every 0.1 s; fails the test after ``within``."""
+    import pytest
+
+    started = time.monotonic()
+    while not check():
+        if time.monotonic() - started > within:
+            pytest.fail(f"{what}: not within {within} s")
+        await asyncio.sleep(0.1)
+    return time.monotonic() - started
 
 
 HEAD_BITRIX, HEAD_TELEGRAM = 2, 700001  # the sales department's head, linked to Telegram

@@ -12,17 +12,13 @@ import asyncio
 import datetime as dt
 import signal
 import sqlite3
-import time
-from collections.abc import Callable
 from pathlib import Path
-
-import pytest
 
 from emulator.generator import generate
 from emulator.live_calls import add_call
 from emulator.portal import Portal
 from emulator.server import Emulator, running_emulator
-from tests.e2e.process import HEAD_TELEGRAM, cli, write_config
+from tests.e2e.process import HEAD_TELEGRAM, cli, until, write_config
 from tests.e2e.test_run_live import LIVE
 from tests.fakes.botapi import serve_botapi
 
@@ -36,15 +32,6 @@ def write_app_config(path: Path, emu: Emulator, api_base: str, store: Path) -> N
     )
     extra = f"{LIVE}[web]\nport = 0\n[events]\noffline = true\noffline_poll_seconds = 1\n"
     write_config(path, portal=portal, store=store, api_base=api_base, extra=extra)
-
-
-async def until(check: Callable[[], bool], within: float, what: str) -> float:
-    started = time.monotonic()
-    while not check():
-        if time.monotonic() - started > within:
-            pytest.fail(f"{what}: not within {within} s")
-        await asyncio.sleep(0.1)
-    return time.monotonic() - started
 
 
 async def collect(process: asyncio.subprocess.Process, lines: list[str]) -> None:

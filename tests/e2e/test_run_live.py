@@ -9,8 +9,7 @@ import datetime as dt
 import signal
 import socket
 import sqlite3
-import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,7 +20,7 @@ from emulator.generator import generate
 from emulator.live_calls import add_call
 from emulator.portal import Portal
 from emulator.server import Emulator, running_emulator
-from tests.e2e.process import HEAD_TELEGRAM, cli, write_config
+from tests.e2e.process import HEAD_TELEGRAM, cli, until, write_config
 from tests.fakes.botapi import FakeTelegram, serve_botapi
 
 EVENTS_TOKEN = "e2e-events-token-5d1c"
@@ -50,16 +49,6 @@ def write_live_config(
     extra = f"{LIVE}[web]\nport = {port}\n{events}"
     portal = f'webhook_url = "{emulator.webhook_url}"'
     write_config(path, portal=portal, store=store, api_base=api_base, extra=extra)
-
-
-async def until(check: Callable[[], bool], within: float, what: str) -> float:
-    """Seconds until ``check`` holds; fails after ``within``."""
-    started = time.monotonic()
-    while not check():
-        if time.monotonic() - started > within:
-            pytest.fail(f"{what}: not within {within} s")
-        await asyncio.sleep(0.1)
-    return time.monotonic() - started
 
 
 @dataclass

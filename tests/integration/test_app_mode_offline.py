@@ -335,7 +335,8 @@ async def test_the_portals_notice_drains_at_once_instead_of_at_the_next_poll(
     try:
         await _until(lambda: any(not b.offline for b in world.emu.offline.bindings))
         assert await bind_notice(world.client, url) is False  # bound once
-        await asyncio.sleep(0.2)  # the first drain is done; the next poll is a minute away
+        # the first drain is done; the next poll is a minute away
+        await _until(lambda: world.portal.stats.per_method["event.offline.get"] >= 1)
         world.portal.delete("companies", company)
         took = await _until(lambda: _stored(world.engine, Company, company) is None)
     finally:

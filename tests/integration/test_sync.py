@@ -4,8 +4,7 @@ Two portal back ends run the same tests:
 
 - ``fake``: ``FakePortal``/``FakeClient`` below, the client interface over the generated rows
   (keyset by id, ``>=``/``<`` filters, one chunk per "request"), no HTTP;
-- ``emulator``: the real ``BitrixClient`` over HTTP against ``emulator``'s server; skipped
-  while that server is not in the tree.
+- ``emulator``: the real ``BitrixClient`` over HTTP against ``emulator``'s server.
 
 The generated portal is cut to its last weeks (every company and contact kept) so that a full
 sync takes a second or two; the sync does not care that older records are missing.
@@ -13,7 +12,6 @@ sync takes a second or two; the sync does not care that older records are missin
 
 from __future__ import annotations
 
-import importlib
 import logging
 import time
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
@@ -38,8 +36,10 @@ from crm.sync import SyncOptions, SyncReport, mapping, run_sync
 from crm.sync.context import SyncClient
 from crm.sync.entities import ORDER
 from crm.sync.fields import MapContext
+from emulator import server as emulator_server
 from emulator.data import ID_KEY, MODIFIED_KEY, PortalData
 from emulator.generator import generate
+from emulator.portal import Portal
 from store.clients import DERIVED_COLUMNS
 from store.models import (
     ENTITY_TABLES,
@@ -293,7 +293,7 @@ class Env:
 async def env(request: pytest.FixtureRequest) -> AsyncIterator[Env]:
     server: Any = None
     if request.param == "emulator":
-        server = pytest.importorskip("emulator.server", reason="the emulator's server")
+        server = emulator_server
     data = make_data()
     as_of = datetime.fromisoformat(data.as_of)
     started = time.monotonic()
@@ -306,7 +306,7 @@ async def env(request: pytest.FixtureRequest) -> AsyncIterator[Env]:
         fake = FakePortal(data, now)
         yield Env(fake, Wrapped(FakeClient(fake)))
         return
-    portal = importlib.import_module("emulator.portal").Portal(data, now=now)
+    portal = Portal(data, now=now)
     async with (
         server.running_emulator(portal, rate_limit=False) as emulator,
         httpx.AsyncClient(timeout=30) as http,
@@ -817,13 +817,11 @@ async def test_a_sync_with_a_fifth_of_requests_failing_is_still_exact(
     """Concurrent tables, shared batches and prefetching stay exact when a fifth of the
     requests fail (rate limit, server error, dropped connection): the retries
     bring every row, once, and the deletion check still finds a deletion."""
-    server = pytest.importorskip("emulator.server", reason="the emulator's server")
+    server = emulator_server
     data = make_data()
     as_of = datetime.fromisoformat(data.as_of)
     started = time.monotonic()
-    portal = importlib.import_module("emulator.portal").Portal(
-        data, now=lambda: as_of + timedelta(seconds=time.monotonic() - started)
-    )
+    portal = Portal(data, now=lambda: as_of + timedelta(seconds=time.monotonic() - started))
     faults = RandomFaults(0.2)
     async with (
         server.running_emulator(portal, rate_limit=False, faults=faults) as emulator,

@@ -23,13 +23,12 @@ from selenium.webdriver.support.wait import WebDriverWait
 from emulator.portal import Portal
 from reports.build import REPORT_NAMES
 from store.web_models import LinkScope
-from tests.web.browser import chromium, missing, shot, skip_browser
+from tests.web.browser import chromium, shot
 from tests.web.reading import assert_table_equals, board, table
 from tests.web.world import World, add_people, rename_long, sales_tree, synced_world
 
 pytestmark = [
     pytest.mark.asyncio(loop_scope="module"),
-    pytest.mark.skipif(skip_browser(), reason=str(missing())),
 ]
 CHART_LOADED = "const i = document.querySelector('.chart img'); return i.complete"
 

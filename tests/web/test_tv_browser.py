@@ -23,13 +23,12 @@ from app.web_pages import page_routes
 from emulator.portal import Portal
 from store.game_models import Contest
 from store.web_models import LinkScope, WebLink
-from tests.web.browser import chromium, missing, shot, skip_browser
+from tests.web.browser import chromium, shot
 from tests.web.reading import board, expected_board, until
 from tests.web.world import CLI, World, rename_long, synced_world
 
 pytestmark = [
     pytest.mark.asyncio(loop_scope="module"),
-    pytest.mark.skipif(skip_browser(), reason=str(missing())),
 ]
 LIVE_SECONDS = 5.0
 
