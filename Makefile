@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: help install lint format test bench demo services browser
+.PHONY: help install lint format test bench demo services browser messages
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
 
@@ -21,12 +21,15 @@ services:  ## make sure PostgreSQL on 127.0.0.1:5432 answers (starts the local c
 lint: install  ## ruff (format + lint), mypy, import-linter (layers of STYLE.md)
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/mypy app bot jobs web reports kpi charts crm store emulator
+	$(VENV)/bin/mypy app bot jobs web reports kpi charts crm store emulator locales
 	$(VENV)/bin/lint-imports
 
 format: install  ## format and fix what ruff can
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
+
+messages: install  ## add new texts of the code to locales/*/*.po (and drop gone ones); then translate
+	$(PY) -m locales.extract $(AREAS)
 
 browser:  ## Debian's Chromium and chromedriver for the web page tests (installs if missing)
 	@scripts/install-browser.sh
