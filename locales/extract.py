@@ -21,12 +21,33 @@ from babel.messages.pofile import read_po, write_po
 from locales.catalog import CATALOGS, LANGUAGES
 
 ROOT = CATALOGS.parent
-# Area -> the package whose texts it holds. kpi/ and store/ have none by design.
-AREAS = ("reports", "bot", "jobs", "web", "charts", "app")
-METHODS = [
-    ("**/templates/**.html", "jinja2.ext:babel_extract"),
-    ("**.py", "python"),
-]
+# Area -> (its package, the files of it that the area holds; () for the package's other files).
+# kpi/, crm/ and store/ have no texts by design. Several areas in one package keep people who
+# change different parts of it from editing one catalog at once.
+AREAS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "reports": ("reports", ()),
+    "reports_game": (
+        "reports",
+        ("game_*.py", "caption_game.py", "tables.py", "excel.py"),
+    ),
+    "bot": ("bot", ()),
+    "bot_game": (
+        "bot",
+        (
+            "game_*.py",
+            "contests.py",
+            "plan_*.py",
+            "bitrix/contest.py",
+            "bitrix/plan_set_reply.py",
+            "telegram/handlers/contest.py",
+            "telegram/handlers/plan_set.py",
+        ),
+    ),
+    "jobs": ("jobs", ()),
+    "web": ("web", ()),
+    "charts": ("charts", ()),
+    "app": ("app", ()),
+}
 OPTIONS = {"**/templates/**.html": {"extensions": "jinja2.ext.i18n", "trimmed": "true"}}
 FIELD = re.compile(r"\{[^{}]*\}")
 CYRILLIC = re.compile(r"[А-Яа-яЁё]")
@@ -42,17 +63,28 @@ class Found:
     where: str
 
 
+def _methods(area: str) -> list[tuple[str, str]]:
+    """Babel's method map for ``area``: its own files read, its siblings' files ignored."""
+    package, own = AREAS[area]
+    claimed = [p for name, (pkg, pats) in AREAS.items() if pkg == package for p in pats]
+    read = ("**/templates/**.html", "jinja2.ext:babel_extract"), ("**.py", "python")
+    if own:
+        return [(p, "python") for p in own] + [("**", "ignore")]
+    return [(p, "ignore") for p in claimed] + list(read)
+
+
 def found(area: str) -> list[Found]:
-    """Every message written in ``area``'s package (``_``, ``ngettext``, ``N_`` and friends)."""
+    """Every message written in ``area``'s files (``_``, ``ngettext``, ``N_`` and friends)."""
     out: list[Found] = []
-    base = ROOT / area
+    package = AREAS[area][0]
+    base = ROOT / package
     for filename, lineno, message, _comments, _context in extract_from_dir(
-        base, METHODS, options_map=OPTIONS
+        base, _methods(area), options_map=OPTIONS
     ):
         if not message or (isinstance(message, tuple) and not message[0]):
             continue
         ident = message if isinstance(message, str) else (message[0], message[1])
-        out.append(Found(ident, f"{area}/{filename}:{lineno}"))
+        out.append(Found(ident, f"{package}/{filename}:{lineno}"))
     return out
 
 
