@@ -19,6 +19,10 @@ from store.errors import StoreError
 Handler = Callable[[argparse.Namespace], int]
 
 
+def _lang_arg(parser: argparse.ArgumentParser, what: str) -> None:
+    parser.add_argument("--lang", choices=["ru", "en"], help=what)
+
+
 def _config_arg(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--config",
@@ -116,6 +120,7 @@ def build_parser() -> argparse.ArgumentParser:  # noqa: PLR0915  (one flat list 
     report.add_argument("--out", type=Path, default=Path("reports-out"))
     report.add_argument("--json", action="store_true", help="print the figures as JSON")
     report.add_argument("--xlsx", action="store_true", help="also write an Excel workbook")
+    _lang_arg(report, "captions, charts and the workbook in this language (default: [locale])")
     report.set_defaults(module="app.cmd_report")
 
     emulator = sub.add_parser("emulator", help="serve the built-in portal emulator")
@@ -130,6 +135,7 @@ def build_parser() -> argparse.ArgumentParser:  # noqa: PLR0915  (one flat list 
     emulator.add_argument(
         "--events-delay", metavar="MIN-MAX", default="0.5-3", help="seconds (default 0.5-3)"
     )
+    _lang_arg(emulator, "the portal's texts (stages, titles, names) in this language")
     emulator.set_defaults(module="app.cmd_emulator")
 
     demo = sub.add_parser(
@@ -143,6 +149,7 @@ def build_parser() -> argparse.ArgumentParser:  # noqa: PLR0915  (one flat list 
         "--serve", action="store_true", help="then serve the office TV and the dashboard"
     )
     demo.add_argument("--port", type=int, default=8080, help="for --serve (default 8080)")
+    _lang_arg(demo, "the portal, the reports and the posts in this language (default ru)")
     demo.set_defaults(module="app.cmd_demo")
 
     _contest_parser(sub)

@@ -17,7 +17,7 @@ from sqlmodel import Session
 
 from app.cmd_report import UsageError, resolve_scope
 from app.cmd_sync import open_store
-from app.config import Config, load_config
+from app.config import Config, load_config, speak
 from app.logs import setup_logging
 from app.settings import kpi_settings
 from kpi.contest_input import ContestError, check_contest, parse_day
@@ -30,6 +30,7 @@ from store.game_models import Contest, add_contest, stop_contest
 
 def run(args: argparse.Namespace) -> int:
     config = load_config(args.config)
+    speak(config)
     setup_logging(config.logging.level)
     settings = kpi_settings(config)
     engine = open_store(config)

@@ -24,7 +24,7 @@ from sqlmodel import Session
 
 from app.cmd_emulator import TIMEZONE, make_portal
 from app.cmd_sync import open_store, print_report, sync_once
-from app.config import Config
+from app.config import Config, speak
 from app.demo_live import live_missed_call
 from app.logs import setup_logging
 from app.outputs import write_post, write_report
@@ -96,15 +96,18 @@ def demo_day(today: date) -> date:
     return demo_day(first - timedelta(days=1))
 
 
-async def demo(seed: int, scale: str, out: Path, serve: int | None = None) -> int:
+async def demo(
+    seed: int, scale: str, out: Path, serve: int | None = None, language: str = "ru"
+) -> int:
     day = demo_day(datetime.now(tz=ZoneInfo(TIMEZONE)).date())
     print(f"Generating a {scale} demo portal (seed {seed}) with data up to {day:%d.%m.%Y}...")
-    portal = make_portal(seed, scale, today=day)
+    portal = make_portal(seed, scale, today=day, language=language)
     now = datetime.fromisoformat(portal.data.as_of)
     portal.now = lambda: now  # the portal's clock stands where its data ends
     with tempfile.TemporaryDirectory(prefix="crm-pulse-demo-") as folder:
         async with running_emulator(portal) as emulator:
             config = demo_config(portal.data, emulator.webhook_url, Path(folder) / "demo.db")
+            speak(config, language)
             engine = open_store(config)
             print(f"Syncing {portal.data.count():,} records from the emulator...")
             progress = Progress(sys.stdout)
@@ -176,6 +179,7 @@ def run(args: argparse.Namespace) -> int:
         setup_logging("INFO")
     serve = args.port if getattr(args, "serve", False) else None
     try:
-        return asyncio.run(demo(args.seed, args.scale, args.out, serve))
+        language = getattr(args, "lang", None) or "ru"
+        return asyncio.run(demo(args.seed, args.scale, args.out, serve, language))
     except KeyboardInterrupt:  # Ctrl+C ends --serve: the normal way out
         return 0

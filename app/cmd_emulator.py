@@ -13,6 +13,7 @@ from typing import cast
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
+from emulator.english import in_english
 from emulator.gen_world import Scale
 from emulator.generator import generate
 from emulator.portal import Portal
@@ -24,11 +25,20 @@ TIMEZONE = "Europe/Moscow"
 
 
 def make_portal(
-    seed: int, scale: str, *, timezone: str = TIMEZONE, today: date | None = None
+    seed: int,
+    scale: str,
+    *,
+    timezone: str = TIMEZONE,
+    today: date | None = None,
+    language: str | None = None,
 ) -> Portal:
-    """A generated portal whose data ends ``today`` (default: today in the portal's zone)."""
+    """A generated portal whose data ends ``today`` (default: today in the portal's zone).
+
+    ``language="en"``: the same portal with its texts in English (``emulator.english``).
+    """
     today = today or datetime.now(tz=ZoneInfo(timezone)).date()
-    return Portal(generate(seed, cast(Scale, scale), today, timezone))
+    data = generate(seed, cast(Scale, scale), today, timezone)
+    return Portal(in_english(data) if language == "en" else data)
 
 
 class UsageError(ValueError):
@@ -79,7 +89,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     print(f"generating the {args.scale} portal (seed {args.seed})...", file=sys.stderr)
     started = time.monotonic()
-    portal = make_portal(args.seed, args.scale)
+    portal = make_portal(args.seed, args.scale, language=getattr(args, "lang", None))
     counts = ", ".join(f"{name} {len(rows):,}" for name, rows in portal.data.tables.items())
     print(
         f"{portal.data.count():,} records in {time.monotonic() - started:.1f} s: {counts}",

@@ -15,7 +15,7 @@ from sqlmodel import Session
 
 from app.cmd_report import UsageError, resolve_scope
 from app.cmd_sync import open_store
-from app.config import Config, load_config
+from app.config import Config, load_config, speak
 from app.logs import setup_logging
 from app.settings import kpi_settings
 from app.web_pages import link_url, public_base
@@ -109,6 +109,7 @@ def _list(config: Config) -> int:
 
 def run(args: argparse.Namespace) -> int:
     config = load_config(args.config)
+    speak(config)
     setup_logging(config.logging.level)
     if args.action == "revoke":
         return _revoke(config, args.url)

@@ -15,7 +15,7 @@ from zipfile import BadZipFile
 from sqlmodel import Session
 
 from app.cmd_sync import open_store
-from app.config import load_config
+from app.config import load_config, speak
 from app.settings import kpi_settings
 from app.setup_plans_xlsx import PlanSheetError, export, read_changes
 from store.plan_models import record_costs, record_plans
@@ -23,6 +23,7 @@ from store.plan_models import record_costs, record_plans
 
 def run(args: argparse.Namespace) -> int:
     config = load_config(args.config)
+    speak(config)
     settings = kpi_settings(config)
     engine = open_store(config)
     try:

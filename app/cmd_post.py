@@ -9,7 +9,7 @@ import sys
 from aiogram import Bot
 
 from app.cmd_sync import open_store
-from app.config import load_config
+from app.config import load_config, speak
 from app.logs import setup_logging
 from app.runtime import bitrix_messenger, bot_settings, job_deps
 from app.senders import ChatSender
@@ -21,6 +21,7 @@ from jobs.runner import JobError, run_job
 
 async def post(args: argparse.Namespace) -> int:
     config = load_config(args.config)
+    speak(config)
     setup_logging(config.logging.level)
     engine = open_store(config)
     token = config.telegram.token.get_secret_value()

@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from app.cmd_sync import open_store
-from app.config import load_config
+from app.config import load_config, speak
 from app.logs import setup_logging
 from app.outputs import write_report
 from app.settings import kpi_settings
@@ -63,6 +63,7 @@ def run(args: argparse.Namespace) -> int:
         )
         return 2
     config = load_config(args.config)
+    speak(config, getattr(args, "lang", None))
     setup_logging(config.logging.level)
     settings = kpi_settings(config)
     engine = open_store(config)

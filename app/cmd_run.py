@@ -15,7 +15,7 @@ from aiohttp import web
 from sqlalchemy.engine import Engine
 
 from app.cmd_sync import open_store
-from app.config import Config, load_config
+from app.config import Config, load_config, speak
 from app.logs import setup_logging
 from app.runtime import bitrix_messenger, bot_settings, job_deps
 from app.senders import ChatSender
@@ -261,5 +261,6 @@ async def _until(stop: asyncio.Event, tasks: list[asyncio.Task[Any]]) -> bool:
 
 def run(args: argparse.Namespace) -> int:
     config = load_config(args.config)
+    speak(config)
     setup_logging(config.logging.level)
     return asyncio.run(serve(config))

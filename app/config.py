@@ -368,6 +368,12 @@ class ChannelsConfig(_Section):
         return value
 
 
+class LocaleConfig(_Section):
+    # The language of posts, captions, charts, pages and the bot's answers in team chats; a
+    # Telegram user's private replies follow their own Telegram language instead.
+    language: Literal["ru", "en"] = "ru"
+
+
 class LoggingConfig(_Section):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
@@ -394,6 +400,7 @@ class Config(_Section):
     contests: ContestsConfig = ContestsConfig()
     badges: BadgesConfig = BadgesConfig()
     channels: ChannelsConfig = ChannelsConfig()
+    locale: LocaleConfig = LocaleConfig()
     logging: LoggingConfig = LoggingConfig()
     # The file it was read from (None: built in code or from the environment only).
     _path: Path | None = PrivateAttr(default=None)
@@ -492,3 +499,12 @@ def load_config(path: Path | None, environ: Mapping[str, str] | None = None) -> 
         raise ConfigError("\n".join(lines)) from None
     config._path = path
     return config
+
+
+def speak(config: Config, override: str | None = None) -> str:
+    """Make ``--lang`` or ``[locale] language`` the language of this process's texts."""
+    import locales
+
+    language = override or config.locale.language
+    locales.set_default(language)
+    return language

@@ -78,6 +78,8 @@ class PortalData:
     as_of: str = ""
     # Ids of the deliberately malformed rows, by kind (e.g. "deal_empty_opportunity").
     quirks: dict[str, list[int]] = field(default_factory=dict)
+    # The language of the portal's texts ("en": ``emulator.english.in_english`` was applied).
+    language: str = "ru"
     # Ids of records that show a required edge case, by kind (e.g. "boundary_calls",
     # "missed_never_called_back", "intern" for the employee with no clients).
     cases: dict[str, list[int]] = field(default_factory=dict)

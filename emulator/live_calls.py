@@ -13,6 +13,7 @@ from datetime import timedelta
 from typing import Any, Literal
 
 from emulator.data import ACTIVITIES, CALLS, COMPANIES, CONTACTS, LEADS, USERS
+from emulator.english import english
 from emulator.gen_calls import CALL_KIND, IN, OUT, REASONS
 from emulator.portal import Portal, Row
 
@@ -135,6 +136,8 @@ def _add_activity(  # noqa: PLR0917  (one call site, every argument named there)
         "incoming": "Входящий звонок",
         "outgoing": "Исходящий звонок",
     }[kind]
+    if portal.data.language == "en":
+        subject = english(subject)
     return portal.add(
         ACTIVITIES,
         {
