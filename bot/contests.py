@@ -1,10 +1,11 @@
 """Contests from chat, the same for Telegram and Bitrix24: the words, the rights, the store.
 
-``/contest`` words in any order: a kind (top, гонка, команды), a metric (calls, выручка,
-...), a period (неделя, месяц, next_week, следующий месяц, A..B), ``цель N``, ``отдел X``
-and, last, ``приз: text``. Heads may start contests for their own department trees
-(their first one by default), admins for any department or the whole sales team; anyone
-else is told who may. Every refusal names what is allowed and stores nothing.
+``/contest`` words in any order, in Russian or English: a kind (top, гонка, race, команды),
+a metric (calls, выручка, ...), a period (неделя, месяц, next week, следующий месяц, A..B),
+``цель N``/``target N``, ``отдел X``/``department X`` and, last, ``приз: text``/``prize:``.
+Heads may start contests for their own department trees (their first one by default),
+admins for any department or the whole sales team; anyone else is told who may. Every
+refusal names what is allowed and stores nothing. Answers are in the language in force.
 """
 
 from __future__ import annotations
@@ -24,7 +25,10 @@ from bot.game_texts import (
     STOP_BAD,
     STOP_DONE,
     STOP_NOT_YOURS,
+    day_text,
     kind_title,
+    metric_title,
+    span_text,
 )
 from bot.settings import Role
 from kpi.contest_input import (
@@ -37,13 +41,18 @@ from kpi.contest_input import (
 from kpi.contests import CONTEST_METRICS, contests_in, status_of
 from kpi.scope import find_departments
 from kpi.settings import KpiSettings
-from reports.game_texts import STATUS_TITLES, metric_title
+from locales import _
+from reports.game_texts import STATUS_TITLES
 from store.game_models import Contest, add_contest, stop_contest
 
 _TARGET = frozenset({"цель", "target"})
 _DEPARTMENT = frozenset({"отдел", "department", "dept"})
 _PRIZE = ("приз:", "prize:")
 _GO = frozenset({"go", "запустить", "старт"})
+# Two-word periods, both languages; the one-word ones are in _PERIODS below.
+_NEXT_WEEK = frozenset({"следующая неделя", "next week", "next_week"})
+_NEXT_MONTH = frozenset({"следующий месяц", "next month", "next_month"})
+_THIS = {"эта неделя": "week", "этот месяц": "month", "this week": "week", "this month": "month"}
 
 
 @dataclass(frozen=True)
@@ -87,11 +96,12 @@ def read_words(text: str) -> Words:
         token, low = tokens[n], tokens[n].lower()
         nxt = tokens[n + 1] if n + 1 < len(tokens) else ""
         pair = f"{low} {nxt.lower()}"
-        if pair in ("следующая неделя", "следующий месяц", "этот месяц", "эта неделя"):
+        if pair in _NEXT_WEEK or pair in _NEXT_MONTH or pair in _THIS:
             words = replace(words, period=pair)
             n += 2
             continue
-        if low in _TARGET and nxt:
+        # "target" is a kind too: it marks a target only before a number ("target 50")
+        if low in _TARGET and nxt and (low != "target" or nxt[:1].isdigit()):
             words, n = replace(words, target=nxt), n + 2
             continue
         if low in _DEPARTMENT and nxt:
@@ -129,11 +139,12 @@ def days_of(text: str, *, now: datetime, settings: KpiSettings) -> tuple[date, d
     if dots:
         # parsed here, not by kpi.periods: a reversed range is told as such by check_contest
         return parse_day(first_text, "the start day"), parse_day(last_text, "the end day")
-    if key in ("следующая неделя", "next_week"):
-        first, _ = period_days("week", now=now, settings=settings)
+    key = _THIS.get(key, key)
+    if key in _NEXT_WEEK:
+        first = period_days("week", now=now, settings=settings)[0]
         return first + timedelta(days=7), first + timedelta(days=13)
-    if key in ("следующий месяц", "next_month"):
-        _, last = period_days("month", now=now, settings=settings)
+    if key in _NEXT_MONTH:
+        last = period_days("month", now=now, settings=settings)[1]
         after = last + timedelta(days=1)
         end = (after + timedelta(days=32)).replace(day=1) - timedelta(days=1)
         return after, end
@@ -166,7 +177,7 @@ def draft_of(
         raise ContestError(msg, "no_period")
     first, last = days_of(words.period, now=now, settings=settings)
     metric = words.metric
-    name = f"{metric_title(metric)}: {_span(first, last)}"
+    name = f"{metric_title(metric)}: {span_text(first, last)}"  # in the asker's language
     return check_contest(
         session,
         settings,
@@ -200,10 +211,6 @@ def _department(session: Session, viewer: Viewer, words: Words) -> int | None:
     return None
 
 
-def _span(first: date, last: date) -> str:
-    return f"{first:%d.%m}–{last:%d.%m}"
-
-
 def start(session: Session, draft: ContestDraft, *, now: datetime, created_by: str) -> Contest:
     contest = Contest(
         name=draft.name,
@@ -224,14 +231,14 @@ def start(session: Session, draft: ContestDraft, *, now: datetime, created_by: s
 
 def summary(draft: ContestDraft, department: str) -> str:
     lines = [
-        f"Вид: {kind_title(draft.kind)}",
-        f"Показатель: {metric_title(draft.metric)}",
-        f"Даты: {draft.start:%d.%m.%Y} – {draft.end:%d.%m.%Y}",
-        f"Кто участвует: {department}",
+        _("Вид: {kind}").format(kind=kind_title(draft.kind)),
+        _("Показатель: {metric}").format(metric=metric_title(draft.metric)),
+        _("Даты: {start} – {end}").format(start=day_text(draft.start), end=day_text(draft.end)),
+        _("Кто участвует: {who}").format(who=department),
     ]
     if draft.target is not None:
-        lines.append(f"Цель: {draft.target}")
-    lines.append(f"Приз: {draft.prize or 'без приза'}")
+        lines.append(_("Цель: {target}").format(target=draft.target))
+    lines.append(_("Приз: {prize}").format(prize=draft.prize or _("без приза")))
     return "\n".join(lines)
 
 
@@ -243,11 +250,15 @@ def listing(session: Session, settings: KpiSettings, viewer: Viewer, *, now: dat
         status = status_of(contest, now, settings.tz)
         mine = allowed is None or contest.department_id in allowed
         if status in ("scheduled", "running") and mine:
-            lines.append(
-                f"№{contest.id} «{contest.name}» · {metric_title(contest.metric)} · "
-                f"{contest.start_day:%d.%m}–{contest.end_day:%d.%m} · {STATUS_TITLES[status]}"
+            line = _("№{id} «{name}» · {metric} · {days} · {status}").format(
+                id=contest.id,
+                name=contest.name,
+                metric=metric_title(contest.metric),
+                days=span_text(contest.start_day, contest.end_day),
+                status=_(STATUS_TITLES[status]),
             )
-    return "\n".join([LIST_HEAD, *lines]) if lines else LIST_EMPTY
+            lines.append(line)
+    return "\n".join([_(LIST_HEAD), *lines]) if lines else _(LIST_EMPTY)
 
 
 def stop(session: Session, viewer: Viewer, text: str, *, now: datetime) -> str:
@@ -255,18 +266,18 @@ def stop(session: Session, viewer: Viewer, text: str, *, now: datetime) -> str:
     number = text.strip().lstrip("№#")
     contest = session.get(Contest, int(number)) if number.isdigit() else None
     if contest is None:
-        return STOP_BAD
+        return _(STOP_BAD)
     allowed = allowed_departments(viewer)
     if allowed is not None and contest.department_id not in allowed:
-        return STOP_NOT_YOURS
+        return _(STOP_NOT_YOURS)
     stopped = stop_contest(session, int(number), now)
     assert stopped is not None
-    return STOP_DONE.format(id=stopped.id, name=stopped.name)
+    return _(STOP_DONE).format(id=stopped.id, name=stopped.name)
 
 
 def action_of(text: str) -> tuple[str, str]:
     """("list", ""), ("stop", "12") or ("start", the words) from /contest's arguments."""
-    first, _, rest = text.strip().partition(" ")
+    first, _sep, rest = text.strip().partition(" ")
     word = first.lower()
     if word in ("list", "список"):
         return "list", ""

@@ -1,4 +1,7 @@
-"""The /me additions in both chats: running streaks with records, badges, contest places."""
+"""The /me additions in both chats: running streaks with records, badges, contest places.
+
+In the language in force (the reader's, set by the front end).
+"""
 
 from __future__ import annotations
 
@@ -6,7 +9,7 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from bot.game_texts import badge_line, streak_line
+from bot.game_texts import badge_line, place_line, streak_line
 from kpi.contests import running_contests
 from kpi.scope import Scope, ScopeError, employee_scope
 from kpi.settings import KpiSettings
@@ -37,7 +40,7 @@ def _streaks(
     records = records_of(session, user_id)
     current = current_streaks(session, scope, settings, now=now)
     lines = []
-    for (_, metric), days in sorted(current.items(), key=lambda kv: -kv[1]):
+    for (_scope, metric), days in sorted(current.items(), key=lambda kv: -kv[1]):
         best = max(records.get(metric, 0), days)
         if days or best:
             lines.append(streak_line(metric, days, best))
@@ -54,5 +57,5 @@ def _contests(
             continue
         place = next((r for r in st.rows if r.id == user_id), None)
         if place is not None:
-            lines.append(f"🏁 «{st.contest.name}»: {place.rank}-е место из {len(st.rows)}")
+            lines.append(place_line(st.contest.name, place.rank, len(st.rows)))
     return lines

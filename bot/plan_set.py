@@ -5,7 +5,8 @@ the command is read and checked first (``prepare``), shown for confirmation, and
 kept in the store with who and when (``apply``), where it overrides the config's plan.
 The period is a plan length (day, week, month, quarter, year; month by default). Who: the
 words ``bot.args`` reads (a name, "отдел 3", "сотрудник 17"); by default a head's own
-department. Synchronous: the front ends call it in a worker thread.
+department. Metrics, lengths and who are read in Russian and English alike; the answers are
+in the language in force. Synchronous: the front ends call it in a worker thread.
 """
 
 from __future__ import annotations
@@ -20,11 +21,13 @@ from sqlmodel import Session
 from bot import plan_texts as texts
 from bot.access import Viewer, default_target, may_see
 from bot.args import Ambiguity, Problem, Target, parse_args
+from bot.game_texts import day_text
 from bot.lookup import StoreDirectory
 from bot.settings import Role
 from kpi.periods import PeriodError
 from kpi.plans_store import effective_plans
 from kpi.settings import METRICS, KpiSettings
+from locales import _, language
 from store.plan_models import PlanChange, plan_history, record_plans
 
 SET_WORDS = frozenset({"set", "задать", "установить"})
@@ -37,6 +40,9 @@ METRIC_WORDS = {
     "письма": "emails",
     "сделки": "new_deals",
     "выручка": "revenue",
+    "successful": "successful_calls",
+    "minutes": "talk_minutes",
+    "deals": "new_deals",
 }
 LENGTH_WORDS = {
     "day": "day",
@@ -73,7 +79,7 @@ def is_plan_set(params: str) -> bool:
 
 
 def usage() -> str:
-    return texts.USAGE.format(metrics=", ".join(METRICS))
+    return _(texts.USAGE).format(metrics=", ".join(METRICS))
 
 
 def parse_value(word: str) -> Decimal | None:
@@ -102,7 +108,7 @@ def prepare(
     rest = [w for w in words[2:] if w.lower() not in LENGTH_WORDS]
     for word in rest:
         if word.lower() in _RANGE_WORDS or ".." in word:
-            return texts.RANGE.format(word=word)
+            return _(texts.RANGE).format(word=word)
     target = _target(session, kpi, viewer, " ".join(rest), now)
     if isinstance(target, str):
         return target
@@ -117,10 +123,10 @@ def _metric_value(words: list[str]) -> tuple[str, Decimal] | str:
         return usage()
     metric = METRIC_WORDS.get(words[0].lower())
     if metric is None:
-        return texts.UNKNOWN_METRIC.format(word=words[0], metrics=", ".join(METRICS))
+        return _(texts.UNKNOWN_METRIC).format(word=words[0], metrics=", ".join(METRICS))
     value = parse_value(words[1])
     if value is None:
-        return texts.BAD_VALUE.format(word=words[1])
+        return _(texts.BAD_VALUE).format(word=words[1])
     return metric, value
 
 
@@ -134,13 +140,13 @@ def _target(
     if isinstance(parsed, Ambiguity):
         if parsed.problem is Problem.AMBIGUOUS and parsed.choices:
             choices = "; ".join(c.label for c in parsed.choices)
-            return texts.AMBIGUOUS.format(words=" ".join(parsed.words), choices=choices)
-        return texts.UNKNOWN_WORDS.format(words=" ".join(parsed.words))
+            return _(texts.AMBIGUOUS).format(words=" ".join(parsed.words), choices=choices)
+        return _(texts.UNKNOWN_WORDS).format(words=" ".join(parsed.words))
     if parsed.period is not None:
-        return texts.RANGE.format(word=parsed.period.name)
+        return _(texts.RANGE).format(word=parsed.period.name)
     target = parsed.target or default_target(session, viewer, "kpi")
     if target is None or target.kind == "company" or target.id is None:
-        return texts.NEED_TARGET
+        return _(texts.NEED_TARGET)
     return target
 
 
@@ -148,21 +154,23 @@ def _refusal(session: Session, viewer: Viewer, target: Target) -> str | None:
     if viewer.role is Role.ADMIN:
         return None
     if viewer.role is not Role.HEAD:
-        return texts.FORBIDDEN
+        return _(texts.FORBIDDEN)
     if not may_see(session, viewer, "kpi", target):
-        return texts.FORBIDDEN_TARGET.format(target=target.name or f"{target.kind} {target.id}")
+        return _(texts.FORBIDDEN_TARGET).format(target=target.name or f"{target.kind} {target.id}")
     return None
 
 
 def number(value: Decimal) -> str:
+    """A plan value: "1 500 000" (no-break spaces) in Russian, "1,500,000" in English."""
+    group = "," if language() == "en" else "\u00a0"
     if value == value.to_integral_value():
-        return f"{int(value):,}".replace(",", "\u00a0")
-    return f"{value:,.2f}".replace(",", "\u00a0")
+        return f"{int(value):,}".replace(",", group)
+    return f"{value:,.2f}".replace(",", group)
 
 
 def _who(target: Target) -> str:
     template = texts.DEPARTMENT if target.kind == "department" else texts.EMPLOYEE
-    return template.format(name=target.name or target.id)
+    return _(template).format(name=target.name or target.id)
 
 
 def current(session: Session, kpi: KpiSettings, request: PlanRequest) -> str:
@@ -171,22 +179,23 @@ def current(session: Session, kpi: KpiSettings, request: PlanRequest) -> str:
     history = plan_history(session, kind, target_id, request.length, request.metric)
     last = history[-1] if history else None
     if last is not None and last.value is not None:
-        when = last.set_at.astimezone(kpi.tz).strftime("%d.%m.%Y %H:%M")
-        return texts.CURRENT_SET.format(value=number(last.value), who=last.set_by, when=when)
+        local = last.set_at.astimezone(kpi.tz)
+        when = f"{day_text(local.date())} {local:%H:%M}"
+        return _(texts.CURRENT_SET).format(value=number(last.value), who=last.set_by, when=when)
     book = effective_plans(session, kpi.plans)
     table = book.departments if kind == "department" else book.employees
     value = table.get(target_id, {}).get(request.length, {}).get(request.metric)
-    return (
-        texts.CURRENT_NONE if value is None else texts.CURRENT_CONFIG.format(value=number(value))
-    )
+    if value is None:
+        return _(texts.CURRENT_NONE)
+    return _(texts.CURRENT_CONFIG).format(value=number(value))
 
 
 def confirm_text(session: Session, kpi: KpiSettings, request: PlanRequest) -> str:
-    return texts.CONFIRM.format(
+    return _(texts.CONFIRM).format(
         target=_who(request.target),
-        metric=texts.METRIC_NAMES[request.metric],
+        metric=_(texts.METRIC_NAMES[request.metric]),
         value=number(request.value),
-        length=texts.LENGTHS[request.length],
+        length=_(texts.LENGTHS[request.length]),
         current=current(session, kpi, request),
     )
 
@@ -205,15 +214,21 @@ def apply(
     who = f"{via} {viewer.name or ''} (user {viewer.user_id})".replace("  ", " ")
     record_plans(session, [change], set_by=who, at=now)
     session.commit()
-    return texts.DONE.format(
+    return _(texts.DONE).format(
         target=_who(request.target),
-        metric=texts.METRIC_NAMES[request.metric],
+        metric=_(texts.METRIC_NAMES[request.metric]),
         value=number(request.value),
-        length=texts.LENGTHS[request.length],
+        length=_(texts.LENGTHS[request.length]),
     )
 
 
 def command_words(request: PlanRequest) -> str:
-    """The command written out so that it reads back as exactly this request."""
+    """The command written out so that it reads back as exactly this request.
+
+    In the reader's language: the Bitrix24 chat shows it to be typed back (bot.args reads
+    "отдел"/"department" and "сотрудник"/"employee" alike).
+    """
     who = "отдел" if request.target.kind == "department" else "сотрудник"
+    if language() == "en":
+        who = "department" if request.target.kind == "department" else "employee"
     return f"set {request.metric} {request.value:f} {who} {request.target.id} {request.length}"

@@ -1,47 +1,56 @@
 """What /plan set and /calls клиент answer, in both chats.
 
-Plain text: each front end escapes the names it shows.
+Plain text: each front end escapes the names it shows. Message ids marked ``N_``, looked up
+with ``_()`` where shown; the confirming and cancelling words are read in both languages.
 """
 
 from __future__ import annotations
 
-USAGE = (
+from locales import N_
+
+USAGE = N_(
     "Как задать план: /plan set <метрика> <значение> [сотрудник|отдел] [период]\n"
     "Например: /plan set calls 600 отдел Продажи month, /plan set revenue 1.5m Анна Орлова.\n"
     "Метрики: {metrics}. Период: day, week, month (по умолчанию), quarter, year."
 )
-UNKNOWN_METRIC = "Не знаю метрику «{word}». Метрики: {metrics}."
-BAD_VALUE = "«{word}» не число не меньше нуля: напишите, например, 600, 1500000 или 1.5m."
-RANGE = "План задаётся на день, неделю, месяц, квартал или год, а не на «{word}»."
-UNKNOWN_WORDS = "Не понял: {words}. Укажите сотрудника или отдел, например «отдел 3»."
-AMBIGUOUS = (
+UNKNOWN_METRIC = N_("Не знаю метрику «{word}». Метрики: {metrics}.")
+BAD_VALUE = N_("«{word}» не число не меньше нуля: напишите, например, 600, 1500000 или 1.5m.")
+RANGE = N_("План задаётся на день, неделю, месяц, квартал или год, а не на «{word}».")
+UNKNOWN_WORDS = N_("Не понял: {words}. Укажите сотрудника или отдел, например «отдел 3».")
+AMBIGUOUS = N_(
     "«{words}» подходит нескольким: {choices}. Уточните, например «отдел 3» или «сотрудник 17»."
 )
-NEED_TARGET = "Укажите, чей план: отдел или сотрудник (планы задаются отделу или сотруднику)."
-FORBIDDEN = "Задавать планы могут руководители для своих отделов и администраторы."
-FORBIDDEN_TARGET = "{target}: не ваш отдел, задать план здесь нельзя."
-LENGTHS = {"day": "день", "week": "неделю", "month": "месяц", "quarter": "квартал", "year": "год"}
-CONFIRM = "Задать план {target}: {metric} = {value} на {length}?\nСейчас: {current}."
-CURRENT_NONE = "своего плана нет"
-CURRENT_CONFIG = "{value} (из конфигурации)"
-CURRENT_SET = "{value} (задал {who} {when})"
-YES = "Да, задать"
-NO = "Отмена"
-DONE = "План задан: {target}, {metric} = {value} на {length}."
-CANCELLED = "Отменено: план не изменён."
-ONLY_ASKER = "Подтвердить может только тот, кто задавал план."
-DEPARTMENT = "отделу «{name}»"
-EMPLOYEE = "сотруднику {name}"
-METRIC_NAMES = {
-    "calls": "звонки",
-    "successful_calls": "успешные звонки",
-    "talk_minutes": "минуты разговоров",
-    "meetings": "встречи",
-    "emails": "письма",
-    "new_deals": "новые сделки",
-    "revenue": "выручка",
+NEED_TARGET = N_("Укажите, чей план: отдел или сотрудник (планы задаются отделу или сотруднику).")
+FORBIDDEN = N_("Задавать планы могут руководители для своих отделов и администраторы.")
+FORBIDDEN_TARGET = N_("{target}: не ваш отдел, задать план здесь нельзя.")
+LENGTHS = {
+    "day": N_("день"),
+    "week": N_("неделю"),
+    "month": N_("месяц"),
+    "quarter": N_("квартал"),
+    "year": N_("год"),
 }
-CONFIRM_BY_TEXT = "Чтобы подтвердить, напишите: /plan {words} да"
+CONFIRM = N_("Задать план {target}: {metric} = {value} на {length}?\nСейчас: {current}.")
+CURRENT_NONE = N_("своего плана нет")
+CURRENT_CONFIG = N_("{value} (из конфигурации)")
+CURRENT_SET = N_("{value} (задал {who} {when})")
+YES = N_("Да, задать")
+NO = N_("Отмена")
+DONE = N_("План задан: {target}, {metric} = {value} на {length}.")
+CANCELLED = N_("Отменено: план не изменён.")
+ONLY_ASKER = N_("Подтвердить может только тот, кто задавал план.")
+DEPARTMENT = N_("отделу «{name}»")
+EMPLOYEE = N_("сотруднику {name}")
+METRIC_NAMES = {
+    "calls": N_("звонки"),
+    "successful_calls": N_("успешные звонки"),
+    "talk_minutes": N_("минуты разговоров"),
+    "meetings": N_("встречи"),
+    "emails": N_("письма"),
+    "new_deals": N_("новые сделки"),
+    "revenue": N_("выручка"),
+}
+CONFIRM_BY_TEXT = N_("Чтобы подтвердить, напишите: /plan {words} да")
 CONFIRM_WORDS = frozenset({"да", "yes", "confirm", "подтвердить"})
 CANCEL_WORDS = frozenset({"отмена", "cancel", "нет", "no"})
 

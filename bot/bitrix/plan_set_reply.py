@@ -1,7 +1,8 @@
 """/plan set in a Bitrix24 dialog: the same reading and rights as in Telegram.
 
-The confirmation is the command again with "да" at the end, sent by a button (or typed);
-whoever sends it is checked again before the plan is kept. Texts are BB-code made inert.
+The confirmation is the command again with "да" ("yes" in English) at the end, sent by a button
+(or typed); whoever sends it is checked again before the plan is kept. Texts are BB-code made
+inert, in the language in force.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from bot import plan_texts as texts
 from bot.access import Viewer
 from bot.bitrix.keyboard import button
 from kpi.settings import KpiSettings
+from locales import _, language
 from reports.markup import bb_text
 
 
@@ -32,7 +34,7 @@ def plan_set_reply(
     words = params.split()
     last = words[-1].lower() if len(words) > 1 else ""
     if last in texts.CANCEL_WORDS:
-        return texts.CANCELLED, None
+        return _(texts.CANCELLED), None
     confirmed = last in texts.CONFIRM_WORDS
     if confirmed:
         params = " ".join(words[:-1])
@@ -44,11 +46,12 @@ def plan_set_reply(
     question = plan_set.confirm_text(session, kpi, found)
     again = plan_set.command_words(found)
     if not keyboards:
-        return bb_text(f"{question}\n{texts.CONFIRM_BY_TEXT.format(words=again)}"), None
+        return bb_text(f"{question}\n{_(texts.CONFIRM_BY_TEXT).format(words=again)}"), None
+    yes, no = ("yes", "cancel") if language() == "en" else ("да", "отмена")
     keyboard = {
         "BUTTONS": [
-            button(texts.YES, "plan", f"{again} да", current=True),
-            button(texts.NO, "plan", "set отмена"),
+            button(_(texts.YES), "plan", f"{again} {yes}", current=True),
+            button(_(texts.NO), "plan", f"set {no}"),
         ]
     }
     return bb_text(question), keyboard

@@ -46,9 +46,11 @@ from bot.game_texts import (
     STEP_PERIOD,
     STEP_PRIZE,
     STEP_PRIZE_TARGET,
+    WHOLE_TEAM,
     error_text,
     kind_title,
     metric_title,
+    span_title,
 )
 from bot.telegram.contest_keyboards import (
     ContestCb,
@@ -63,6 +65,7 @@ from bot.telegram.filters import KnownViewer
 from bot.telegram.present import reply
 from kpi.contest_input import ContestDraft, ContestError
 from kpi.contests import CONTEST_METRICS
+from locales import _
 from store.models import Department
 
 
@@ -82,7 +85,7 @@ async def cmd_contest(
 ) -> None:
     await state.clear()
     if not may_start(viewer):
-        await reply(message, html.escape(ONLY_HEADS))
+        await reply(message, html.escape(_(ONLY_HEADS)))
         return
     action, rest = action_of(command.args or "")
     if action != "start":
@@ -95,7 +98,7 @@ async def cmd_contest(
         return
     words = read_words(rest)
     if words.empty:
-        await reply(message, html.escape(STEP_KIND), reply_markup=kinds_keyboard())
+        await reply(message, html.escape(_(STEP_KIND)), reply_markup=kinds_keyboard())
         return
     # one line: checked and stored at once, or refused naming what is allowed
     text = await asyncio.to_thread(
@@ -111,7 +114,7 @@ def _start(deps: TelegramDeps, session: Session, viewer: Viewer, words: Words, w
     except ContestError as exc:
         return html.escape(error_text(exc))
     contest = start(session, draft, now=now, created_by=who)
-    return html.escape(STARTED.format(id=contest.id, name=contest.name))
+    return html.escape(_(STARTED).format(id=contest.id, name=contest.name))
 
 
 def _draft(
@@ -134,7 +137,7 @@ async def on_step(
 ) -> None:
     message = callback.message
     if not may_start(viewer) or not isinstance(message, Message):
-        await callback.answer(ONLY_HEADS, show_alert=True)
+        await callback.answer(_(ONLY_HEADS), show_alert=True)
         return
     await callback.answer()
     data = callback_data
@@ -144,24 +147,27 @@ async def on_step(
             (metric_title(m), ContestCb(step=Step.METRIC, kind=data.kind, metric=Metric(m)))
             for m in CONTEST_METRICS
         ]
-        await _edit(message, STEP_METRIC.format(kind=kind_title(kind)), keyboard_of(buttons, 3))
+        await _edit(message, _(STEP_METRIC).format(kind=kind_title(kind)), keyboard_of(buttons, 3))
     elif data.step is Step.METRIC:
         buttons = [
-            (label, ContestCb(step=Step.PERIOD, kind=data.kind, metric=data.metric, span=Span(s)))
-            for s, label in SPANS.items()
+            (
+                span_title(s),
+                ContestCb(step=Step.PERIOD, kind=data.kind, metric=data.metric, span=Span(s)),
+            )
+            for s in SPANS
         ]
-        text = STEP_PERIOD.format(kind=kind_title(kind), metric=metric_title(metric))
+        text = _(STEP_PERIOD).format(kind=kind_title(kind), metric=metric_title(metric))
         await _edit(message, text, keyboard_of(buttons, 2))
     elif data.step is Step.PERIOD:
         await state.set_state(ContestForm.prize)
         await state.update_data(kind=kind, metric=metric, span=data.span.value)
         template = STEP_PRIZE_TARGET if kind == "target" else STEP_PRIZE
-        text = template.format(
-            kind=kind_title(kind), metric=metric_title(metric), period=SPANS[data.span.value]
+        text = _(template).format(
+            kind=kind_title(kind), metric=metric_title(metric), period=span_title(data.span.value)
         )
         markup = None
         if kind != "target":
-            markup = keyboard_of([(NO_PRIZE, ContestCb(step=Step.NO_PRIZE, kind=data.kind))], 1)
+            markup = keyboard_of([(_(NO_PRIZE), ContestCb(step=Step.NO_PRIZE, kind=data.kind))], 1)
         await _edit(message, text, markup)
     elif data.step is Step.NO_PRIZE:
         await _confirm(message, state, deps, session, viewer, prize="")
@@ -169,14 +175,14 @@ async def on_step(
         await _go(message, state, deps, session, viewer)
     else:
         await state.clear()
-        await _edit(message, CANCELLED, None)
+        await _edit(message, _(CANCELLED), None)
 
 
 async def on_prize(
     message: Message, *, state: FSMContext, deps: TelegramDeps, session: Session, viewer: Viewer
 ) -> None:
     if not may_start(viewer):
-        await reply(message, html.escape(ONLY_HEADS))
+        await reply(message, html.escape(_(ONLY_HEADS)))
         return
     await _confirm(message, state, deps, session, viewer, prize=message.text or "", typed=True)
 
@@ -184,7 +190,7 @@ async def on_prize(
 def _words(stored: dict[str, Any], prize: str) -> Words:
     target = None
     if stored.get("kind") == "target":
-        first, _, rest = prize.strip().partition(" ")
+        first, _sep, rest = prize.strip().partition(" ")
         target, prize = first, rest
     return Words(
         kind=stored.get("kind"),
@@ -207,7 +213,7 @@ async def _confirm(
 ) -> None:
     stored = await state.get_data()
     if not stored:
-        await _say(message, CANCELLED, None, typed=typed)
+        await _say(message, _(CANCELLED), None, typed=typed)
         return
     words = _words(stored, prize)
     draft = await asyncio.to_thread(_draft, deps, session, viewer, words)
@@ -217,14 +223,14 @@ async def _confirm(
         return
     await state.set_state(ContestForm.confirm)
     await state.update_data(target=words.target, prize=words.prize)
-    who = "весь отдел продаж"
+    who = _(WHOLE_TEAM)
     if draft.department_id is not None:
         dept = session.get(Department, draft.department_id)
         who = dept.name if dept is not None else who
     markup = keyboard_of(
-        [(CONFIRM, ContestCb(step=Step.GO)), (CANCEL, ContestCb(step=Step.CANCEL))], 2
+        [(_(CONFIRM), ContestCb(step=Step.GO)), (_(CANCEL), ContestCb(step=Step.CANCEL))], 2
     )
-    await _say(message, STEP_CONFIRM.format(summary=summary(draft, who)), markup, typed=typed)
+    await _say(message, _(STEP_CONFIRM).format(summary=summary(draft, who)), markup, typed=typed)
 
 
 async def _go(
@@ -233,7 +239,7 @@ async def _go(
     stored = await state.get_data()
     await state.clear()
     if not stored:
-        await _edit(message, CANCELLED, None)
+        await _edit(message, _(CANCELLED), None)
         return
     words = Words(
         kind=stored.get("kind"),

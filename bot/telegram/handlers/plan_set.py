@@ -2,7 +2,8 @@
 
 The button carries the whole request and who asked; on a press the presser must be the
 asker, and their rights are checked again before anything is written. Answers are plain
-text (no markup): names come from the portal and are shown as they are.
+text (no markup): names come from the portal and are shown as they are. The texts are in the
+language in force (the reader's, set by the middleware), the callback data language-free.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from bot.access import Viewer
 from bot.telegram.deps import TelegramDeps
 from bot.telegram.filters import KnownViewer
 from kpi.settings import METRICS
+from locales import _
 
 Metric = StrEnum("Metric", {m.upper(): m for m in METRICS})  # type: ignore[misc]
 
@@ -72,8 +74,8 @@ def _buttons(request: plan_set.PlanRequest, asker: int) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         inline_keyboard=[
             [
-                InlineKeyboardButton(text=texts.YES, callback_data=yes),
-                InlineKeyboardButton(text=texts.NO, callback_data=no),
+                InlineKeyboardButton(text=_(texts.YES), callback_data=yes),
+                InlineKeyboardButton(text=_(texts.NO), callback_data=no),
             ]
         ]
     )
@@ -109,13 +111,13 @@ async def on_plan_set(
     viewer: Viewer,
 ) -> None:
     if viewer.user_id != callback_data.asker:
-        await callback.answer(texts.ONLY_ASKER, show_alert=True)
+        await callback.answer(_(texts.ONLY_ASKER), show_alert=True)
         return
     message = callback.message if isinstance(callback.message, Message) else None
     if not callback_data.ok:
         await callback.answer()
         if message is not None:
-            await message.edit_text(texts.CANCELLED)
+            await message.edit_text(_(texts.CANCELLED))
         return
     now = deps.clock()
 
