@@ -3,6 +3,9 @@
 Rendering is CPU work for a worker thread (callers use ``asyncio.to_thread``). One lock
 serialises it: matplotlib's font and text caches are not thread-safe. Equal input gives
 equal bytes (no time stamps in the PNG, no randomness anywhere).
+
+Every entry point takes the caller's ``words`` (``locales.words()``) and draws inside
+``charts.words.speaking(words)``: charts never choose a language themselves.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from charts.draw_streaks import streaks_figure
 from charts.theme import (
     subtitle,
 )
+from charts.words import Words, speaking
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -71,13 +75,12 @@ class UnknownReportError(ValueError):
     """A report name with no chart; the message lists the ones there are."""
 
 
-def _render(draw: Callable[[R], Figure], report: R) -> bytes:
-    with _LOCK:
+def _render(draw: Callable[[R], Figure], report: R, words: Words) -> bytes:
+    with _LOCK, speaking(words):
         return png_bytes(draw(report))
 
 
-def figure_for(report: Any) -> Figure:
-    """The figure of any report object, by its ``meta.report`` name (for tests and tools)."""
+def _figure(report: Any) -> Figure:
     name = report.meta.report
     draw = FIGURES.get(name)
     if draw is None:
@@ -86,85 +89,101 @@ def figure_for(report: Any) -> Figure:
     return draw(report)
 
 
-def render_report(report: Any) -> bytes:
-    """PNG of any report object, by its ``meta.report`` name."""
-    return _render(figure_for, report)
+def figure_for(report: Any, *, words: Words) -> Figure:
+    """The figure of any report object, by its ``meta.report`` name (for tests and tools)."""
+    with speaking(words):
+        return _figure(report)
 
 
-def render_rating(report: RatingReport) -> bytes:
-    return _render(rating_figure, report)
+def render_report(report: Any, *, words: Words) -> bytes:
+    """PNG of any report object, by its ``meta.report`` name, in ``words``' language."""
+    return _render(_figure, report, words)
 
 
-def render_coverage(report: CoverageReport) -> bytes:
-    return _render(coverage_figure, report)
+def render_rating(report: RatingReport, *, words: Words) -> bytes:
+    return _render(rating_figure, report, words)
 
 
-def render_kpi(report: KpiReport) -> bytes:
-    return _render(kpi_figure, report)
+def render_coverage(report: CoverageReport, *, words: Words) -> bytes:
+    return _render(coverage_figure, report, words)
 
 
-def render_calls(report: CallsReport) -> bytes:
-    return _render(calls_figure, report)
+def render_kpi(report: KpiReport, *, words: Words) -> bytes:
+    return _render(kpi_figure, report, words)
 
 
-def render_missed(report: MissedReport) -> bytes:
-    return _render(missed_figure, report)
+def render_calls(report: CallsReport, *, words: Words) -> bytes:
+    return _render(calls_figure, report, words)
 
 
-def render_plan(report: PlanReport) -> bytes:
-    return _render(plan_figure, report)
+def render_missed(report: MissedReport, *, words: Words) -> bytes:
+    return _render(missed_figure, report, words)
 
 
-def render_funnel(report: FunnelReport) -> bytes:
-    return _render(funnel_figure, report)
+def render_plan(report: PlanReport, *, words: Words) -> bytes:
+    return _render(plan_figure, report, words)
 
 
-def render_conversion(report: ConversionReport) -> bytes:
-    return _render(conversion_figure, report)
+def render_funnel(report: FunnelReport, *, words: Words) -> bytes:
+    return _render(funnel_figure, report, words)
 
 
-def render_lost(report: LostReport) -> bytes:
-    return _render(lost_figure, report)
+def render_conversion(report: ConversionReport, *, words: Words) -> bytes:
+    return _render(conversion_figure, report, words)
 
 
-def render_abc(report: AbcReport) -> bytes:
-    return _render(abc_figure, report)
+def render_lost(report: LostReport, *, words: Words) -> bytes:
+    return _render(lost_figure, report, words)
 
 
-def render_tasks(report: TasksReport) -> bytes:
-    return _render(tasks_figure, report)
+def render_abc(report: AbcReport, *, words: Words) -> bytes:
+    return _render(abc_figure, report, words)
 
 
-def render_streaks(report: StreaksReport) -> bytes:
-    return _render(streaks_figure, report)
+def render_tasks(report: TasksReport, *, words: Words) -> bytes:
+    return _render(tasks_figure, report, words)
 
 
-def render_channels(report: ChannelsReport) -> bytes:
-    return _render(channels_figure, report)
+def render_streaks(report: StreaksReport, *, words: Words) -> bytes:
+    return _render(streaks_figure, report, words)
+
+
+def render_channels(report: ChannelsReport, *, words: Words) -> bytes:
+    return _render(channels_figure, report, words)
 
 
 def render_podium(
-    header: Header, places: Sequence[Place], *, note: str = "", prize: str = ""
+    header: Header,
+    places: Sequence[Place],
+    *,
+    words: Words,
+    note: str = "",
+    prize: str = "",
 ) -> bytes:
-    """A contest's podium (``charts.draw_podium``)."""
-    with _LOCK:
+    """A contest's podium (``charts.draw_podium``); the caller words header, note and prize."""
+    with _LOCK, speaking(words):
         return png_bytes(podium_figure(header, places, note=note, prize=prize))
 
 
-def render_badge(rule: str, title: str, person: str, detail: str) -> bytes:
-    """A badge card (``charts.draw_badge``)."""
-    with _LOCK:
+def render_badge(rule: str, title: str, person: str, detail: str, *, words: Words) -> bytes:
+    """A badge card (``charts.draw_badge``); the caller words title and detail."""
+    with _LOCK, speaking(words):
         return png_bytes(badge_figure(rule, title, person, detail))
 
 
-def empty_figure(title: str, period_label: str, message: str, *, footer: str = "") -> Figure:
-    return empty_page(Header(title, subtitle(period_label), footer), message).figure
+def empty_figure(
+    title: str, period_label: str, message: str, *, words: Words, footer: str = ""
+) -> Figure:
+    with speaking(words):
+        return empty_page(Header(title, subtitle(period_label), footer), message).figure
 
 
-def render_empty(title: str, period_label: str, message: str, *, footer: str = "") -> bytes:
+def render_empty(
+    title: str, period_label: str, message: str, *, words: Words, footer: str = ""
+) -> bytes:
     """A 'nothing in this period' image, so a chat never gets a blank chart.
 
     ``footer`` is the freshness line ("данные на 22.11 09:05", see ``theme.as_of_text``).
     """
-    with _LOCK:
-        return png_bytes(empty_figure(title, period_label, message, footer=footer))
+    with _LOCK, speaking(words):
+        return png_bytes(empty_figure(title, period_label, message, words=words, footer=footer))

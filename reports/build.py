@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlmodel import Session
 
+import locales
 from charts.render import render_report
 from kpi.common import ReportMeta
 from kpi.periods import Period
@@ -128,7 +129,7 @@ def assemble(
 
 def _png(figures: Any) -> bytes | None:
     try:
-        return render_report(figures)
+        return render_report(figures, words=locales.words())
     except Exception:
         # The figures and the text still go out; a chart bug must not silence a report.
         log.exception("could not draw the %s chart", figures.meta.report)

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+import locales
 from charts.render import render_badge
 from charts.theme import duration_text
 from kpi.common import ReportMeta
@@ -64,7 +65,7 @@ def badge_post(
         Block((line(b(f"🏅 Новый значок: {title}")),), keep=True),
         block(line(b(person), f" — {detail}")),
     ]
-    png = render_badge(rule, title, person, detail) if render else None
+    png = render_badge(rule, title, person, detail, words=locales.words()) if render else None
     day = now.astimezone(scope_tz).date()
     period = range_period(day, day, now=now, tz=scope_tz)
     caption = [Block((line(b(f"🏅 {title}: {person}")),), keep=True)]

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
+import locales
 from charts.draw_page import Header
 from charts.draw_podium import Place
 from charts.render import render_podium
@@ -200,4 +201,4 @@ def _podium(st: Standings, winners: list[Standing], fmt: Fmt) -> bytes:
         note += value_text(c.metric, fourth.value, fmt).replace("\u00a0", " ")
     places = [Place(r.name, value_text(c.metric, r.value, fmt)) for r in winners]
     prize = f"Приз: {c.prize}" if c.prize else ""
-    return render_podium(header, places, note=note, prize=prize)
+    return render_podium(header, places, words=locales.words(), note=note, prize=prize)

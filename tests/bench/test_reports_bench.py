@@ -39,6 +39,7 @@ from emulator.server import running_emulator
 from kpi.periods import parse_period
 from kpi.scope import company_scope
 from kpi.settings import KpiSettings
+from locales import words
 from reports.build import REPORT_NAMES, assemble, build_report
 from reports.registry import SPECS
 from store.db import make_engine, refresh_statistics
@@ -150,7 +151,7 @@ def test_report_figures_and_charts(store: tuple[str, Engine], portal: Portal) ->
                 report_ms.append((time.perf_counter() - started) * 1000)
             for _ in range(5):
                 started = time.perf_counter()
-                png = render_report(report.figures)
+                png = render_report(report.figures, words=words("ru"))
                 render_ms.append((time.perf_counter() - started) * 1000)
             assert png.startswith(b"\x89PNG")
             chart = statistics.median(render_ms)

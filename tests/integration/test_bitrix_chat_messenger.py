@@ -194,9 +194,9 @@ async def test_one_render_serves_every_chat(
     drawn: list[str] = []
     real = charts.render.render_report
 
-    def counting(figures: Any) -> bytes:
+    def counting(figures: Any, *, words: Any) -> bytes:
         drawn.append(figures.meta.report)
-        return real(figures)
+        return real(figures, words=words)
 
     monkeypatch.setattr(reports.build, "render_report", counting)
     report = build(engine, "rating", render=True)

@@ -32,12 +32,14 @@ from charts.theme import (
     plural,
     shorten,
 )
+from locales import words
 from tests.unit import chart_fixtures as fx
 
 NAMES = tuple(render.FIGURES)
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 ROOT = Path(__file__).resolve().parents[2]
 FOOTER = "данные на 22.11 09:02"  # fx.AS_OF in Moscow time
+RU = words("ru")
 
 
 def png_size(data: bytes) -> tuple[int, int]:
@@ -52,8 +54,8 @@ def texts(fig: Figure) -> list[str]:
 
 
 def renderer(name: str) -> Callable[[Any], bytes]:
-    draw: Callable[[Any], bytes] = getattr(render, f"render_{name}")
-    return draw
+    draw: Callable[..., bytes] = getattr(render, f"render_{name}")
+    return lambda report: draw(report, words=RU)
 
 
 @pytest.fixture(scope="module")
@@ -83,19 +85,21 @@ def test_same_input_same_bytes(name: str, pngs: dict[str, bytes]) -> None:
 
 @pytest.mark.parametrize("name", NAMES)
 def test_different_input_different_bytes(name: str) -> None:
-    assert render.render_report(fx.sample(name)) != render.render_report(fx.empty(name))
+    assert render.render_report(fx.sample(name), words=RU) != render.render_report(
+        fx.empty(name), words=RU
+    )
 
 
 @pytest.mark.parametrize("name", NAMES)
 def test_every_image_says_what_when_and_how_fresh(name: str) -> None:
-    shown = texts(render.figure_for(fx.sample(name)))
+    shown = texts(render.figure_for(fx.sample(name), words=RU))
     assert any("ноябрь 2026" in t and "Компания" in t for t in shown)
     assert FOOTER in shown
 
 
 @pytest.mark.parametrize("name", NAMES)
 def test_empty_report_gets_the_empty_page(name: str) -> None:
-    fig = render.figure_for(fx.empty(name))
+    fig = render.figure_for(fx.empty(name), words=RU)
     shown = texts(fig)
     assert fig.axes == []  # no chart at all, only words
     assert FOOTER in shown
@@ -104,22 +108,22 @@ def test_empty_report_gets_the_empty_page(name: str) -> None:
 
 
 def test_render_empty_says_so() -> None:
-    data = render.render_empty("Звонки", "ноябрь 2026", "Звонков не было", footer=FOOTER)
+    data = render.render_empty("Звонки", "ноябрь 2026", "Звонков не было", words=RU, footer=FOOTER)
     assert png_size(data)[0] == WIDTH_PX
-    shown = texts(render.empty_figure("Звонки", "ноябрь 2026", "Звонков не было"))
+    shown = texts(render.empty_figure("Звонки", "ноябрь 2026", "Звонков не было", words=RU))
     assert shown == ["Звонки", "ноябрь 2026", "Звонков не было"]
 
 
 def test_unknown_report_is_named() -> None:
     report = replace(fx.tasks(), meta=replace(fx.meta("nope"), report="nope"))
     with pytest.raises(render.UnknownReportError, match="nope.*rating"):
-        render.figure_for(report)
+        render.figure_for(report, words=RU)
 
 
 def test_threads_render_the_same_bytes(pngs: dict[str, bytes]) -> None:
     names = ["tasks", "lost", "tasks", "lost"]
     with ThreadPoolExecutor(max_workers=4) as pool:
-        results = list(pool.map(lambda n: render.render_report(fx.sample(n)), names))
+        results = list(pool.map(lambda n: render.render_report(fx.sample(n), words=RU), names))
     assert results == [pngs[n] for n in names]
 
 
@@ -127,12 +131,14 @@ def test_no_pyplot_no_store_and_bytes_stable_across_processes(pngs: dict[str, by
     code = (
         "import hashlib, json, sys\n"
         "from charts import render\n"
+        "from locales import words\n"
+        "ru = words('ru')\n"
         "banned = ('kpi', 'store', 'crm', 'reports', 'sqlalchemy', 'sqlmodel')\n"
         "loaded = sorted(m for m in sys.modules if m.split('.')[0] in banned)\n"
         "from tests.unit import chart_fixtures as fx\n"
-        "out = {n: hashlib.sha256(render.render_report(fx.sample(n))).hexdigest()"
+        "out = {n: hashlib.sha256(render.render_report(fx.sample(n), words=ru)).hexdigest()"
         " for n in render.FIGURES}\n"
-        "render.render_empty('a', 'b', 'c')\n"
+        "render.render_empty('a', 'b', 'c', words=ru)\n"
         "out['pyplot'] = 'matplotlib.pyplot' in sys.modules\n"
         "out['loaded'] = loaded\n"
         "print(json.dumps(out))\n"
@@ -150,24 +156,24 @@ def test_no_pyplot_no_store_and_bytes_stable_across_processes(pngs: dict[str, by
 
 
 def test_long_lists_are_cut_and_counted() -> None:
-    shown = texts(render.figure_for(fx.rating(20)))
+    shown = texts(render.figure_for(fx.rating(20), words=RU))
     assert "и ещё 6" in shown  # 14 rows shown of 20
     names = [t for t in shown if t in fx.NAMES or t.endswith("…")]
     assert len(names) == 14
 
 
 def test_short_lists_are_not_cut() -> None:
-    shown = texts(render.figure_for(fx.rating(5)))
+    shown = texts(render.figure_for(fx.rating(5), words=RU))
     assert not any(t.startswith("и ещё") for t in shown)
 
 
 def test_lost_reasons_cut_too() -> None:
-    shown = texts(render.figure_for(fx.lost(30)))
+    shown = texts(render.figure_for(fx.lost(30), words=RU))
     assert "и ещё 16" in shown
 
 
 def test_long_names_end_in_an_ellipsis() -> None:
-    shown = texts(render.figure_for(fx.rating(3)))
+    shown = texts(render.figure_for(fx.rating(3), words=RU))
     long_name = fx.NAMES[1]
     assert long_name not in shown
     cut = [t for t in shown if t.endswith("…")]
@@ -176,7 +182,7 @@ def test_long_names_end_in_an_ellipsis() -> None:
 
 
 def test_rank_changes_are_coloured() -> None:
-    fig = render.figure_for(fx.rating(12))
+    fig = render.figure_for(fx.rating(12), words=RU)
     arrows = {t.get_text(): t.get_color() for t in fig.findobj(Text)}
     ups = [c for s, c in arrows.items() if s.startswith("▲")]
     downs = [c for s, c in arrows.items() if s.startswith("▼")]
@@ -185,15 +191,15 @@ def test_rank_changes_are_coloured() -> None:
 
 
 def test_employee_without_clients_is_shown_as_such() -> None:
-    assert "нет клиентов" in texts(render.figure_for(fx.coverage(5)))
+    assert "нет клиентов" in texts(render.figure_for(fx.coverage(5), words=RU))
 
 
 def test_kpi_pace_marker_only_inside_a_running_period() -> None:
     def pace_marks(fig: Figure) -> int:
         return sum(1 for line in fig.findobj(Line2D) if line.get_marker() == "v")
 
-    running = render.figure_for(fx.kpi())
-    closed = render.figure_for(fx.kpi(when="last_month"))
+    running = render.figure_for(fx.kpi(), words=RU)
+    closed = render.figure_for(fx.kpi(when="last_month"), words=RU)
     assert "ожидалось к этому моменту" in texts(running)
     assert pace_marks(running) > 0
     assert "ожидалось к этому моменту" not in texts(closed)
@@ -202,20 +208,20 @@ def test_kpi_pace_marker_only_inside_a_running_period() -> None:
 
 def test_plan_shows_the_big_numbers() -> None:
     report = fx.plan()
-    shown = texts(render.figure_for(report))
+    shown = texts(render.figure_for(report, words=RU))
     assert money_text(report.total.revenue) in shown
     assert money_text(Decimal(3_000_000)) in shown
     assert "прогноз по темпу" in shown
 
 
 def test_missed_lists_the_open_calls() -> None:
-    shown = texts(render.figure_for(fx.missed(4)))
+    shown = texts(render.figure_for(fx.missed(4), words=RU))
     assert any(t.startswith("Не перезвонили:") for t in shown)
     assert any("+7 916" in t for t in shown)
 
 
 def test_one_day_of_calls_shows_the_hours_only() -> None:
-    fig = render.figure_for(fx.calls(when="today"))
+    fig = render.figure_for(fx.calls(when="today"), words=RU)
     assert len(fig.axes) == 1
     assert "звонки по часам" in texts(fig)
 
@@ -226,7 +232,7 @@ def test_one_day_of_calls_shows_the_hours_only() -> None:
 def test_cyrillic_has_every_glyph(pngs: dict[str, bytes]) -> None:
     # `pngs` rendered every sample with warnings as errors: a missing glyph would have raised
     for name in NAMES:
-        shown = texts(render.figure_for(fx.sample(name)))
+        shown = texts(render.figure_for(fx.sample(name), words=RU))
         assert any(any("а" <= ch <= "я" for ch in t) for t in shown), name
     assert len(pngs) == len(NAMES)
 

@@ -222,7 +222,7 @@ def test_drill_down_lists(reports: dict[str, Report]) -> None:
 def test_render_false_draws_nothing(
     session: Session, scope: Scope, week: Period, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def forbidden(_: Any) -> bytes:
+    def forbidden(_: Any, *, words: Any) -> bytes:
         raise AssertionError("render=False must not draw")
 
     monkeypatch.setattr(build, "render_report", forbidden)
@@ -238,7 +238,7 @@ def test_a_chart_that_fails_leaves_the_text(
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    def broken(_: Any) -> bytes:
+    def broken(_: Any, *, words: Any) -> bytes:
         raise RuntimeError("matplotlib fell over")
 
     monkeypatch.setattr(build, "render_report", broken)

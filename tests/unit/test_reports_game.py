@@ -12,6 +12,7 @@ import pytest
 from charts.draw_page import Header
 from charts.draw_podium import Place
 from charts.render import render_badge, render_podium
+from locales import words
 from reports.caption import captions
 from reports.game_badges import badge_detail
 from reports.game_rating import StreakRating
@@ -69,8 +70,12 @@ def test_values_read_as_people_say_them() -> None:
 def test_podium_and_badge_cards_are_images_of_their_size() -> None:
     header = Header("Итоги конкурса «Рывок»", "Выручка · ноябрь 2026 · Компания", "итоги")
     places = [Place("Александра Белоусова", "1 250 000 ₽"), Place("Пётр Харитонов", "900 ₽")]
-    assert png_size(render_podium(header, places, note="ещё 5", prize="Приз: ужин")) == (1280, 720)
-    assert png_size(render_badge("calls_day", "Сотня звонков", "Анна", "104 звонка")) == (800, 400)
+    assert png_size(
+        render_podium(header, places, words=words("ru"), note="ещё 5", prize="Приз: ужин")
+    ) == (1280, 720)
+    assert png_size(
+        render_badge("calls_day", "Сотня звонков", "Анна", "104 звонка", words=words("ru"))
+    ) == (800, 400)
 
 
 def test_without_their_images_the_posts_still_read_as_tables_in_bitrix24() -> None:
@@ -92,5 +97,11 @@ def test_without_their_images_the_posts_still_read_as_tables_in_bitrix24() -> No
 )
 def test_every_badge_card_draws_its_symbol(rule: str) -> None:
     # a glyph DejaVu Sans lacks would warn, and warnings fail the tests
-    card = render_badge(rule, "Значок", "Константин Константинопольский-Задунайский", "x " * 80)
+    card = render_badge(
+        rule,
+        "Значок",
+        "Константин Константинопольский-Задунайский",
+        "x " * 80,
+        words=words("ru"),
+    )
     assert png_size(card) == (800, 400)
