@@ -22,6 +22,7 @@ from kpi.scope import (
     employee_scope,
 )
 from kpi.settings import KpiSettings
+from locales import _
 from store.models import Department
 from store.web_models import LinkKind, LinkScope, find_link
 from web.pages import texts
@@ -100,7 +101,7 @@ def choices(session: Session, settings: KpiSettings, opened: Opened) -> list[Cho
         return [Choice(f"e{employee.id}", employee.name)]
     found: list[Choice] = []
     if link_scope.kind == "company":
-        found.append(Choice("company", texts.COMPANY))
+        found.append(Choice("company", _(texts.COMPANY)))
         roots = list(settings.sales_departments) or None
     else:
         roots = [link_scope.id] if link_scope.id is not None else []

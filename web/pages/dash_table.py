@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from charts.theme import count_text, duration_text, money_text, number_text, percent_text
-from web.pages import texts
+from locales import _
+from web.pages import formats, texts
 
 LABEL_KEYS = ("employee", "source", "reason", "stage", "title")
 ID_KEYS = frozenset({"employee_id", "source_id", "status_id", "stage_id", "company_id"})
@@ -77,19 +77,19 @@ def text_of(key: str, value: Any) -> str:  # noqa: PLR0911  (one answer per kind
     if value is None:
         return "—"
     if isinstance(value, bool):
-        return "да" if value else "нет"
+        return _("да") if value else _("нет")
     if name in SHARE_KEYS and isinstance(value, int | float):
-        return percent_text(float(value))
+        return formats.percent(float(value))
     if name in SECONDS_KEYS and isinstance(value, int | float):
-        return duration_text(float(value))
+        return formats.duration(float(value))
     if isinstance(value, str):
         if MONEY.match(value):
-            return money_text(Decimal(value))
-        return texts.STATUS.get(value, value)
+            return formats.money(Decimal(value))
+        return _(texts.STATUS.get(value, value))
     if isinstance(value, int):
-        return count_text(value)
+        return formats.count(value)
     if isinstance(value, float):
-        return number_text(value, 2)
+        return formats.number(value, 2)
     return str(value)
 
 
@@ -108,7 +108,7 @@ def _leaves(prefix: str, value: Any) -> Iterator[Leaf]:
     name = prefix.rsplit(".", 1)[-1]
     yield Leaf(
         prefix,
-        texts.COLUMNS.get(name, name),
+        _(texts.COLUMNS.get(name, name)),
         json.dumps(value, ensure_ascii=False),
         text_of(prefix, value),
     )
@@ -144,7 +144,7 @@ def _cells(row: dict[str, Any], columns: list[str]) -> tuple[Cell, ...]:
 
 def _row(index: int | None, row: dict[str, Any], columns: list[str]) -> Row:
     ids = tuple((key.replace("_", "-"), str(row[key])) for key in sorted(ID_KEYS) if key in row)
-    label = texts.TOTAL if index is None else _label(row)
+    label = _(texts.TOTAL) if index is None else _label(row)
     return Row(index, label, ids, _cells(row, columns))
 
 
@@ -153,9 +153,9 @@ def _column_labels(rows: list[dict[str, Any]], columns: list[str]) -> list[tuple
     for key in columns:
         value = next((r[key] for r in rows if isinstance(r.get(key), dict)), None)
         if key == "metrics" and isinstance(value, dict):
-            labels.extend((f"metrics.{m}", texts.METRIC_NAMES.get(m) or m) for m in value)
+            labels.extend((f"metrics.{m}", _(texts.METRIC_NAMES.get(m) or m)) for m in value)
         else:
-            labels.append((key, texts.COLUMNS.get(key) or key))
+            labels.append((key, _(texts.COLUMNS.get(key) or key)))
     return labels
 
 
@@ -180,7 +180,7 @@ def _lists(rows: list[dict[str, Any]]) -> tuple[DrillList, ...]:
             if isinstance(value, list) and value:
                 found.append(
                     DrillList(
-                        texts.LISTS.get(key, key),
+                        _(texts.LISTS.get(key, key)),
                         _label(row),
                         tuple(_item(v) for v in value[:MAX_ITEMS]),
                         max(0, len(value) - MAX_ITEMS),

@@ -17,9 +17,10 @@ from multidict import MultiMapping
 from sqlmodel import Session
 
 from kpi.periods import Period, PeriodError, parse_period
+from locales import _, language
 from reports.build import REPORT_NAMES, Report, build_report, report_json, report_xlsx
 from reports.registry import SPECS
-from web.pages import texts
+from web.pages import formats, texts
 from web.pages.access import Choice, Opened, choices, open_link, pick
 from web.pages.context import PagesContext
 from web.pages.dash_table import table_of
@@ -60,7 +61,7 @@ def _ask(ctx: PagesContext, token: str, query: MultiMapping[str]) -> tuple[Ask, 
         try:
             period = parse_period(text, now=now, tz=ctx.settings.tz)
         except PeriodError as exc:
-            problem = texts.BAD_PERIOD.format(reason=exc)
+            problem = _(texts.BAD_PERIOD).format(reason=exc)
         params = {"report": report, "period": word, "scope": scope_key}
         if word == "custom":
             params |= {"from": first, "to": last}
@@ -100,13 +101,39 @@ def plain_title(title: str) -> str:
     return rest if rest and not any(c.isalnum() for c in head) else title
 
 
+def period_label(period: Period) -> str:
+    """kpi names every period in both languages; the page takes the one in force."""
+    return period.label_en if language() == "en" else period.label_ru
+
+
+@dataclass(frozen=True)
+class Heading:
+    """The report's heading line and meta line, as text in the language in force."""
+
+    scope: str
+    period: str
+    previous: str
+    as_of: str  # empty when the store was never synced
+
+
+def heading(report: Report) -> Heading:
+    meta = report.meta
+    as_of = meta.data_as_of
+    return Heading(
+        scope=meta.scope.name,
+        period=period_label(meta.period),
+        previous=period_label(meta.previous),
+        as_of="" if as_of is None else formats.moment(as_of.astimezone(meta.period.tz), year=True),
+    )
+
+
 def _page(ctx: PagesContext, ask: Ask, report: Report | None) -> str:
     tabs = []
     for name in REPORT_NAMES:
         params = {"report": name, "period": ask.period_word, "scope": ask.scope_key}
         if ask.period_word == "custom":
             params |= {"from": ask.first, "to": ask.last}
-        tabs.append((name, plain_title(SPECS[name].title), urlencode(params)))
+        tabs.append((name, plain_title(_(SPECS[name].title)), urlencode(params)))
     expires = ask.opened.expires_at
     return render(
         "dashboard.html",
@@ -115,8 +142,9 @@ def _page(ctx: PagesContext, ask: Ask, report: Report | None) -> str:
         report=report,
         title=plain_title(report.title) if report is not None else "",
         table=table_of(report.data) if report is not None else None,
-        expires=None if expires is None else f"{expires.astimezone(ctx.settings.tz):%d.%m.%Y}",
-        periods=texts.PERIODS,
+        head=heading(report) if report is not None else None,
+        expires=None if expires is None else formats.full_day(expires.astimezone(ctx.settings.tz)),
+        periods={word: _(label) for word, label in texts.PERIODS.items()},
     )
 
 

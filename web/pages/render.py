@@ -11,6 +11,8 @@ from typing import Any
 from aiohttp import web
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+import locales
+from locales import _
 from web.pages import texts
 
 WEB = Path(__file__).resolve().parent.parent
@@ -37,6 +39,11 @@ def environment() -> Environment:
         autoescape=select_autoescape(default=True, default_for_string=True),
         trim_blocks=True,
         lstrip_blocks=True,
+        extensions=["jinja2.ext.i18n"],
+    )
+    # ``_`` looks the language up when called, so one environment serves every language.
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        locales.gettext, locales.ngettext, newstyle=True
     )
     env.globals["t"] = texts
     env.globals["asset"] = asset_url
@@ -44,7 +51,8 @@ def environment() -> Environment:
 
 
 def render(template: str, **values: Any) -> str:
-    return environment().get_template(template).render(**values)
+    """The page in the language in force (``<html lang>`` too)."""
+    return environment().get_template(template).render(lang=locales.language(), **values)
 
 
 def part(template: str, macro: str, *args: Any) -> str:
@@ -68,7 +76,7 @@ def html_response(body: str, *, status: int = 200) -> web.Response:
 def not_found() -> web.Response:
     """The same answer for every token that opens nothing: no figures, no names."""
     return web.Response(
-        text=texts.NOT_FOUND,
+        text=_(texts.NOT_FOUND),
         status=404,
         content_type="text/plain",
         charset="utf-8",

@@ -17,7 +17,8 @@ from datetime import datetime, timedelta
 from aiohttp import web
 from sqlmodel import Session
 
-from web.pages import texts
+from locales import _, language
+from web.pages import formats, texts
 from web.pages.access import Opened, open_link
 from web.pages.context import PagesContext
 from web.pages.live import StoreWatch
@@ -39,23 +40,23 @@ class Freshness:
 
 def freshness(figures: TvFigures, ctx: PagesContext, now: datetime) -> Freshness:
     if figures.as_of is None:
-        return Freshness(texts.NO_DATA, texts.NO_DATA)
+        return Freshness(_(texts.NO_DATA), _(texts.NO_DATA))
     local = figures.as_of.astimezone(ctx.settings.tz)
-    as_of = texts.AS_OF.format(moment=f"{local:%d.%m %H:%M}")
+    as_of = _(texts.AS_OF).format(moment=formats.moment(local))
     age = now - figures.as_of
     if age <= ctx.fresh * 2:
         return Freshness(as_of, "")
-    return Freshness(as_of, texts.STALE.format(age=_age_text(age)))
+    return Freshness(as_of, _(texts.STALE).format(age=_age_text(age)))
 
 
 def _age_text(age: timedelta) -> str:
     minutes = int(age.total_seconds() // 60)
     if minutes < 120:
-        return texts.AGE_MINUTES.format(n=minutes)
+        return _(texts.AGE_MINUTES).format(n=minutes)
     hours = minutes // 60
     if hours < 48:
-        return texts.AGE_HOURS.format(n=hours)
-    return texts.AGE_DAYS.format(n=hours // 24)
+        return _(texts.AGE_HOURS).format(n=hours)
+    return _(texts.AGE_DAYS).format(n=hours // 24)
 
 
 def _open(ctx: PagesContext, token: str) -> Opened | None:
@@ -65,7 +66,8 @@ def _open(ctx: PagesContext, token: str) -> Opened | None:
 
 def _figures(ctx: PagesContext, opened: Opened) -> TvFigures:
     now = ctx.clock()
-    key = (opened.link_scope, now.astimezone(ctx.settings.tz).date())
+    # the figures hold their texts: one entry per language (tests switch the default)
+    key = (opened.link_scope, now.astimezone(ctx.settings.tz).date(), language())
 
     def compute() -> TvFigures:
         with Session(ctx.engine) as session:

@@ -17,15 +17,15 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import Session, col
 
-from charts.theme import count_text, money_text, number_text
 from kpi.common import data_as_of
 from kpi.deals import deal_won
 from kpi.periods import parse_period
 from kpi.scope import Scope
 from kpi.settings import KpiSettings
+from locales import _
 from reports.build import build_report
 from store.models import Deal
-from web.pages import texts
+from web.pages import formats, texts
 
 log = logging.getLogger(__name__)
 
@@ -107,14 +107,14 @@ def figure_text(key: str, value: Any) -> str:
     if value is None:
         return "—"
     if key == "revenue":
-        return money_text(Decimal(str(value)))
+        return formats.money(Decimal(str(value)))
     if isinstance(value, float | Decimal) and value != int(value):
-        return number_text(float(value))
-    return count_text(float(value))
+        return formats.number(value)
+    return formats.count(value)
 
 
 def _totals(total: dict[str, Any]) -> tuple[Total, ...]:
-    return tuple(Total(k, label, figure_text(k, total[k])) for k, label in texts.TOTALS.items())
+    return tuple(Total(k, _(label), figure_text(k, total[k])) for k, label in texts.TOTALS.items())
 
 
 def _bars(kpi_total: dict[str, Any]) -> tuple[Bar, ...]:
@@ -160,7 +160,7 @@ def _wins(session: Session, scope: Scope, now: datetime, settings: KpiSettings) 
         .limit(WINS)
     )
     return tuple(
-        Win(names[uid], title or "", money_text(amount or Decimal(0)), f"{day:%d.%m}")
+        Win(names[uid], title or "", formats.money(amount or 0), formats.day_month(day))
         for uid, title, amount, day in session.execute(query)
     )
 
@@ -186,8 +186,8 @@ def _contest(
     )
     return ContestView(
         name=contest.name,
-        metric=texts.METRIC_NAMES.get(metric, metric),
-        until=texts.CONTEST_UNTIL.format(day=f"{contest.end_day:%d.%m}"),
+        metric=_(texts.METRIC_NAMES.get(metric, metric)),
+        until=_(texts.CONTEST_UNTIL).format(day=formats.day_month(contest.end_day)),
         prize=contest.prize or "",
         lines=lines,
     )
