@@ -22,7 +22,7 @@ from jobs.deliver import Message, Outcome, deliver_pending, result_of, text_send
 from jobs.deps import JobDeps, JobResult, Run
 from jobs.freshness import ensure_fresh
 from jobs.team import scope_of
-from jobs.texts import Text, deal_won, plan_met, render
+from jobs.texts import Text, deal_won, period_label, plan_met, render, team_name
 from kpi.deals import deal_won as is_won
 from kpi.kpiplan import kpi_report
 from kpi.periods import parse_period
@@ -67,12 +67,12 @@ def _plans(session: Session, deps: JobDeps, scope: Scope, fmt: Fmt, now: datetim
     start = period.start.date().isoformat()
     who = "company" if scope.id is None else f"department{scope.id}"
     rows = [(str(r.employee_id), r.employee, r) for r in report.rows]
-    rows.append((who, f"Команда «{scope.name}»", report.total))
+    rows.append((who, team_name(scope.name), report.total))
     events = []
     for key, name, row in rows:
         for metric, m in row.metrics.items():
             if m.status == "met" and m.plan is not None and m.plan > Decimal(0):
-                text = render(plan_met(name, metric, m, period.label_ru, fmt))
+                text = render(plan_met(name, metric, m, period_label(period), fmt))
                 events.append(Event(f"plan:{period.kind}:{start}:{key}:{metric}", text))
     return events
 

@@ -12,6 +12,7 @@ from sqlmodel import Session
 
 from jobs.deps import JobDeps
 from kpi.common import data_as_of
+from locales import _
 from reports.markup import Block, b, line, to_bb, to_html
 from reports.text import WARN, Fmt
 
@@ -67,9 +68,10 @@ async def ensure_fresh(deps: JobDeps, now: datetime) -> Freshness:
 
 def stale_blocks(fresh: Freshness, fmt: Fmt) -> list[Block]:
     if fresh.as_of is None:
-        text = f"{WARN} Данные ещё не загружены из Битрикс24"
+        text = f"{WARN} " + _("Данные ещё не загружены из Битрикс24")
     else:
-        text = f"{WARN} Данные на {fmt.when(fresh.as_of)}: обновить их из Битрикс24 не удалось"
+        failed = _("Данные на {moment}: обновить их из Битрикс24 не удалось")
+        text = f"{WARN} " + failed.format(moment=fmt.when(fresh.as_of))
     return [Block((line(b(text)),), keep=True)]
 
 

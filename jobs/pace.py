@@ -28,7 +28,7 @@ from jobs.deps import JobDeps, JobResult, Run
 from jobs.freshness import Freshness, ensure_fresh, stale_blocks
 from jobs.people import People
 from jobs.slots import check_slot
-from jobs.texts import pace_note, pace_summary, render
+from jobs.texts import pace_note, pace_summary, period_label, render
 from kpi.kpiplan import KpiReport, Metric, kpi_report
 from kpi.periods import day_start, parse_period
 from kpi.scope import ScopeError, company_scope, department_scope
@@ -98,7 +98,7 @@ async def pace(deps: JobDeps, run: Run) -> JobResult:
     people = deps.directory()
     report, teams = await asyncio.to_thread(_figures, deps, people, run.now)
     fmt = Fmt(tz, run.now)
-    label = report.meta.period.label_ru
+    label = period_label(report.meta.period)
     behind = behind_metrics(report, deps.schedule.pace_metrics)
     names = {row.employee_id: row.employee for row in report.rows}
     messages: list[Message] = []

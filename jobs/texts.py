@@ -1,20 +1,38 @@
-"""The jobs' own short messages (alerts, digests, celebrations) in both chats' markup."""
+"""The jobs' own short messages (alerts, digests, celebrations) in both chats' markup.
+
+Texts are looked up in the language in force (``locales``): a job posts in the process's
+language. A sentence with a bold or linked part is one message with ``{placeholders}``
+(``spans`` cuts it around them), so a translation may put them where its grammar wants.
+"""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from charts.draw_kpi import METRIC_NAMES
-from charts.theme import phone_text
 from kpi.kpiplan import Metric
 from kpi.missed_live import Card
+from kpi.periods import Period
+from locales import N_, _, language
 from reports.caption import bitrix, telegram
-from reports.markup import TELEGRAM_MESSAGE, Block, Line, b, block, line, link, listing
+from reports.markup import TELEGRAM_MESSAGE, Block, Line, Span, b, block, line, link, listing
 from reports.text import Fmt, number, short
 
 Text = tuple[str, str]  # (Telegram HTML, Bitrix24 BB-code)
+FIELD = re.compile(r"\{(\w+)\}")
+COMPANY = N_("Компания")  # kpi.scope's name of the whole company
+# The plan metrics' names as the alerts write them (kpi keeps only their keys).
+METRIC_NAMES = {
+    "calls": N_("Звонки"),
+    "successful_calls": N_("Успешные звонки"),
+    "talk_minutes": N_("Минуты разговоров"),
+    "meetings": N_("Встречи"),
+    "emails": N_("Письма"),
+    "new_deals": N_("Новые сделки"),
+    "revenue": N_("Выручка"),
+}
 
 
 def render(blocks: Sequence[Block]) -> Text:
@@ -25,14 +43,48 @@ def title(text: str) -> Block:
     return Block((line(b(text)),), keep=True)
 
 
+def spans(template: str, **fields: str | Span) -> tuple[str | Span, ...]:
+    """A translated sentence cut around its ``{fields}``, each replaced by its text or span."""
+    parts: list[str | Span] = []
+    for index, piece in enumerate(FIELD.split(template)):
+        value: str | Span = fields[piece] if index % 2 else piece
+        if isinstance(value, str) and parts and isinstance(parts[-1], str):
+            parts[-1] += value
+        else:
+            parts.append(value)
+    return tuple(parts)
+
+
 def figure(name: str, value: Decimal | None, fmt: Fmt) -> str:
     if value is None:
         return "—"
     return fmt.money(value) if name == "revenue" else number(value)
 
 
+def phone_text(digits: str) -> str:
+    """'79161234567' -> '+7 916 123-45-67'; a hidden number says so."""
+    if len(digits) == 11 and digits.isdigit() and digits[0] == "7":
+        return f"+7 {digits[1:4]} {digits[4:7]}-{digits[7:9]}-{digits[9:]}"
+    return digits or _("номер скрыт")
+
+
+def kpi_word(text: str) -> str:
+    """A name kpi gives (the company scope's) in the language in force."""
+    return _(COMPANY) if text == COMPANY else text
+
+
+def period_label(period: Period) -> str:
+    """'март 2026' or 'March 2026': kpi names every period in both languages."""
+    return period.label_en if language() == "en" else period.label_ru
+
+
+def team_name(scope_name: str) -> str:
+    """'Команда «Продажи»' for a team chat's celebration."""
+    return _("Команда «{team}»").format(team=kpi_word(scope_name))
+
+
 def metric_name(name: str) -> str:
-    return METRIC_NAMES.get(name, name)
+    return _(METRIC_NAMES[name]) if name in METRIC_NAMES else name
 
 
 def ago(delta: timedelta) -> str:
@@ -40,31 +92,41 @@ def ago(delta: timedelta) -> str:
     minutes = max(int(delta.total_seconds() // 60), 0)
     hours, minutes = divmod(minutes, 60)
     if not hours:
-        return f"{minutes} мин"
-    return f"{hours} ч {minutes} мин" if minutes else f"{hours} ч"
+        return _("{minutes} мин").format(minutes=minutes)
+    if minutes:
+        return _("{hours} ч {minutes} мин").format(hours=hours, minutes=minutes)
+    return _("{hours} ч").format(hours=hours)
 
 
 def pace_line(name: str, m: Metric, fmt: Fmt) -> Line:
     return line(
-        f"• {metric_name(name)}: ",
-        b(figure(name, m.fact, fmt)),
-        f" из {figure(name, m.expected_by_now, fmt)} к этому часу",
-        f" (план {figure(name, m.plan, fmt)})",
+        *spans(
+            _("• {metric}: {fact} из {expected} к этому часу (план {plan})"),
+            metric=metric_name(name),
+            fact=b(figure(name, m.fact, fmt)),
+            expected=figure(name, m.expected_by_now, fmt),
+            plan=figure(name, m.plan, fmt),
+        )
     )
 
 
 def pace_note(
-    period_label: str, at: datetime, behind: Sequence[tuple[str, Metric]], fmt: Fmt
+    period_text: str, at: datetime, behind: Sequence[tuple[str, Metric]], fmt: Fmt
 ) -> list[Block]:
     return [
-        title(f"⏱ Темп на {fmt.local(at):%H:%M} · {period_label}"),
-        block(line("Вы отстаёте от ожидаемого к этому времени:")),
+        title(_("⏱ Темп на {time} · {period}").format(time=_clock(at, fmt), period=period_text)),
+        block(line(_("Вы отстаёте от ожидаемого к этому времени:"))),
         listing([pace_line(name, m, fmt) for name, m in behind]),
     ]
 
 
+def _clock(at: datetime, fmt: Fmt) -> str:
+    """'13:00': 24-hour time in both languages."""
+    return f"{fmt.local(at):%H:%M}"
+
+
 def pace_summary(
-    period_label: str,
+    period_text: str,
     *,
     at: datetime,
     team: str,
@@ -76,26 +138,37 @@ def pace_summary(
         line(
             f"• {employee}: ",
             "; ".join(
-                f"{metric_name(n).lower()} {figure(n, m.fact, fmt)} из "
-                f"{figure(n, m.expected_by_now, fmt)}"
+                _("{metric} {fact} из {expected}").format(
+                    metric=metric_name(n).lower(),
+                    fact=figure(n, m.fact, fmt),
+                    expected=figure(n, m.expected_by_now, fmt),
+                )
                 for n, m in metrics
             ),
         )
         for employee, metrics in behind
     ]
+    head = _("⏱ Темп на {time} · {team} · {period}")
+    behind_line = _("Отстают от ожидаемого к этому времени: {behind} из {members}")
     return [
-        title(f"⏱ Темп на {fmt.local(at):%H:%M} · {team} · {period_label}"),
-        block(line(f"Отстают от ожидаемого к этому времени: {len(behind)} из {members}")),
+        title(head.format(time=_clock(at, fmt), team=team, period=period_text)),
+        block(line(behind_line.format(behind=len(behind), members=members))),
         listing(lines),
     ]
 
 
 def missed_alert(phone: str, at: datetime, now: datetime, fmt: Fmt) -> list[Block]:
     return [
-        title("📵 Клиенту не перезвонили"),
+        title(_("📵 Клиенту не перезвонили")),
         block(
-            line("Пропущенный звонок с ", b(phone_text(phone)), f" в {fmt.when(at)}"),
-            line(f"прошло {ago(now - at)}: перезвоните, пожалуйста."),
+            line(
+                *spans(
+                    _("Пропущенный звонок с {phone} в {time}"),
+                    phone=b(phone_text(phone)),
+                    time=fmt.when(at),
+                )
+            ),
+            line(_("прошло {ago}: перезвоните, пожалуйста.").format(ago=ago(now - at))),
         ),
     ]
 
@@ -104,64 +177,78 @@ def missed_head_alert(
     employee: str | None, phone: str, at: datetime, now: datetime, fmt: Fmt
 ) -> list[Block]:
     """To a head: whose call it was (None: nobody took it) and how long it has waited."""
+    number_span = b(phone_text(phone))
     who = (
-        line(b(employee), " не перезвонил(а) на ", b(phone_text(phone)))
+        line(
+            *spans(
+                _("{employee} не перезвонил(а) на {phone}"),
+                employee=b(employee),
+                phone=number_span,
+            )
+        )  # fmt: skip
         if employee is not None
-        else line("Звонок с ", b(phone_text(phone)), " никто не принял и не перезвонил")
+        else line(*spans(_("Звонок с {phone} никто не принял и не перезвонил"), phone=number_span))
     )
-    return [
-        title("📵 Пропущенный звонок без ответа"),
-        block(who, line(f"звонок в {fmt.when(at)}, прошло {ago(now - at)}.")),
-    ]
+    waited = _("звонок в {time}, прошло {ago}.").format(time=fmt.when(at), ago=ago(now - at))
+    return [title(_("📵 Пропущенный звонок без ответа")), block(who, line(waited))]
 
 
 def overdue_digest(tasks: Sequence[tuple[str, str | None, datetime]], fmt: Fmt) -> list[Block]:
     lines = [
-        line("• ", link(task_title, url), f" — срок {fmt.when(deadline)}")
+        line(
+            *spans(
+                _("• {task} — срок {deadline}"),
+                task=link(task_title, url),
+                deadline=fmt.when(deadline),
+            )
+        )
         for task_title, url, deadline in tasks
     ]
-    return [title(f"⏰ Просроченные задачи: {len(tasks)}"), listing(lines)]
+    return [title(_("⏰ Просроченные задачи: {count}").format(count=len(tasks))), listing(lines)]
 
 
 def deal_won(employee: str, deal: str, amount: Decimal, fmt: Fmt) -> list[Block]:
-    return [
-        title("🎉 Крупная сделка!"),
-        block(line(b(employee), f" закрыл(а) сделку «{deal}» на ", b(fmt.money(amount)))),
-    ]
+    said = spans(
+        _("{employee} закрыл(а) сделку «{deal}» на {amount}"),
+        employee=b(employee),
+        deal=deal,
+        amount=b(fmt.money(amount)),
+    )
+    return [title(_("🎉 Крупная сделка!")), block(line(*said))]
 
 
-def plan_met(who: str, name: str, m: Metric, period_label: str, fmt: Fmt) -> list[Block]:
-    return [
-        title("🎯 План выполнен!"),
-        block(
-            line(
-                b(who),
-                f": {metric_name(name).lower()} за {period_label} — ",
-                b(figure(name, m.fact, fmt)),
-                f" при плане {figure(name, m.plan, fmt)}",
-            )
-        ),
-    ]
+def plan_met(who: str, name: str, m: Metric, period_text: str, fmt: Fmt) -> list[Block]:
+    said = spans(
+        _("{who}: {metric} за {period} — {fact} при плане {plan}"),
+        who=b(who),
+        metric=metric_name(name).lower(),
+        period=period_text,
+        fact=b(figure(name, m.fact, fmt)),
+        plan=figure(name, m.plan, fmt),
+    )
+    return [title(_("🎯 План выполнен!")), block(line(*said))]
 
 
 # --- live missed-call alerts (jobs.live_missed) ---------------------------------------------
 
-CARD_KINDS = {"company": "Компания", "contact": "Контакт", "lead": "Лид"}
+CARD_KINDS = {"company": N_("Компания"), "contact": N_("Контакт"), "lead": N_("Лид")}
 
 
 def _card_line(card: Card | None, in_crm: bool) -> Line:
     if card is not None:
-        return line(f"{CARD_KINDS[card.kind]}: ", link(short(card.title), card.url))
+        return line(f"{_(CARD_KINDS[card.kind])}: ", link(short(card.title), card.url))
     # a card the portal has but the store does not yet: nothing to name, nothing to claim
-    return () if in_crm else line("Номера нет в CRM")
+    return () if in_crm else line(_("Номера нет в CRM"))
 
 
 def live_missed_alert(
     phone: str, at: datetime, card: Card | None, *, in_crm: bool, nobody: bool, fmt: Fmt
 ) -> list[Block]:
     """Right after the call: to its employee, or to a head when ``nobody`` took it."""
-    head = "📵 Никто не взял трубку" if nobody else "📵 Пропущенный звонок"
-    hint = "Перезвоните или поручите звонок сотруднику." if nobody else "Перезвоните клиенту."
+    head = _("📵 Никто не взял трубку") if nobody else _("📵 Пропущенный звонок")
+    hint = (
+        _("Перезвоните или поручите звонок сотруднику.") if nobody else _("Перезвоните клиенту.")
+    )
     return [
         title(f"{head} · {fmt.when(at)}"),
         block(line(b(phone_text(phone))), _card_line(card, in_crm), line(hint)),
@@ -171,13 +258,14 @@ def live_missed_alert(
 def after(delta: timedelta) -> str:
     """'40 с', '7 мин', '1 ч 5 мин'."""
     seconds = max(int(delta.total_seconds()), 0)
-    return f"{seconds} с" if seconds < 60 else ago(delta)
+    return _("{seconds} с").format(seconds=seconds) if seconds < 60 else ago(delta)
 
 
 def live_callback_note(
     phone: str, card: Card | None, delay: timedelta, by: str | None
 ) -> list[Block]:
     """The follow-up in the alert's dialog; ``by``: who called back, None for the reader."""
-    who = f"{by} перезвонил(а)" if by else "перезвонили"
+    who = _("{employee} перезвонил(а)").format(employee=by) if by else _("перезвонили")
     about = f" · {short(card.title)}" if card is not None else ""
-    return [block(line("✅ ", b(phone_text(phone)), about, f": {who} через {after(delay)}"))]
+    said = _("{who} через {delay}").format(who=who, delay=after(delay))
+    return [block(line("✅ ", b(phone_text(phone)), about, f": {said}"))]
