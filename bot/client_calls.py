@@ -13,16 +13,18 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlmodel import Session, col
 
-from bot import plan_texts as texts
 from bot.access import Viewer
+from bot.labels import period_label
 from bot.settings import Role
 from charts.theme import duration_text
+from charts.words import speaking
 from kpi.calls import is_connected
 from kpi.calls_clients import ClientCalls, client_calls
 from kpi.periods import Period, PeriodError, parse_period
 from kpi.scope import sales_employees
 from kpi.settings import KpiSettings
-from reports.text import plural
+from locales import _, ngettext, words
+from reports.text import count
 from store.models import UserDepartment
 
 CLIENT_WORDS = frozenset({"клиент", "клиента", "client"})
@@ -71,25 +73,29 @@ def answer(session: Session, kpi: KpiSettings, viewer: Viewer, params: str, now:
     name, period = split(params, now=now, kpi=kpi)
     wanted = name.lower().replace("ё", "е").split()
     if not wanted:
-        return texts.CLIENT_USAGE
+        return _("Напишите, с каким клиентом: /calls клиент Ромашка [период].")
     ids, include_null = visible_callers(session, kpi, viewer)
     rows = client_calls(session, ids, period, include_null=include_null, connected=is_connected())
     found = [r for r in rows if _matches(r, wanted)]
-    label = period.label_ru
+    label = period_label(period)
     if not found:
-        return texts.CLIENT_NONE.format(name=name, period=label)
-    lines = [texts.CLIENT_HEAD.format(name=name, period=label)]
-    lines += [
-        texts.CLIENT_LINE.format(
-            title=r.title,
-            calls=plural(r.calls, "звонок", "звонка", "звонков"),
-            talk=duration_text(r.talk_seconds),
+        return _("Клиент «{name}», {period}: звонков не было (среди тех, кого вам видно).").format(
+            name=name, period=label
         )
-        for r in found[:SHOWN]
-    ]
+    lines = [_("Звонки с клиентом «{name}», {period}:").format(name=name, period=label)]
+    lines += [_line(r) for r in found[:SHOWN]]
     if len(found) > SHOWN:
-        lines.append(texts.CLIENT_MORE.format(count=len(found) - SHOWN))
+        lines.append(_("… и ещё {count}: уточните название.").format(count=len(found) - SHOWN))
     return "\n".join(lines)
+
+
+def _line(row: ClientCalls) -> str:
+    calls = ngettext("{n}\u00a0звонок", "{n}\u00a0звонков", row.calls).format(n=count(row.calls))
+    with speaking(words()):  # the talk time in the reader's language too
+        talk = duration_text(row.talk_seconds)
+    return _("{title} — {calls}, в разговорах {talk}").format(
+        title=row.title, calls=calls, talk=talk
+    )
 
 
 def _matches(row: ClientCalls, wanted: list[str]) -> bool:

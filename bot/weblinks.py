@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Literal
 from zoneinfo import ZoneInfo
 
+from babel.dates import format_date
 from sqlmodel import Session
 
 from bot.access import Viewer, default_target, may_see
@@ -24,6 +25,7 @@ from bot.settings import Role
 from kpi.periods import PeriodError
 from kpi.scope import ScopeError
 from kpi.settings import KpiSettings
+from locales import N_, _, babel_locale, language
 from store.web_models import LinkScope, create_link
 
 WebKind = Literal["tv", "dashboard"]
@@ -49,17 +51,24 @@ class WebLinkAnswer:
     expires: datetime | None = None
 
 
+# Message ids, translated where the answer is written (``answer_text``).
 TEXTS = {
-    "tv": "📺 Ссылка на экран рейтинга ({what}). Откройте её на телевизоре в полный экран:\n{url}",
-    "dashboard": "📊 Ссылка на дашборд ({what}), действует до {until}:\n{url}",
-    "keep": "Ссылка личная: не пересылайте её. Отозвать: crm-pulse link revoke URL.",
-    Outcome.NOT_PRIVATE: "Ссылки выдаю только в личных сообщениях: напишите мне напрямую.",
-    Outcome.FORBIDDEN: "Эта ссылка вам недоступна ({what}). Экран рейтинга — для "
-    "руководителей и администраторов; дашборд сотрудника показывает только его самого.",
-    Outcome.NOT_UNDERSTOOD: "Не понял, для кого ссылка: {what}. Пример: /dashboard Отдел продаж",
-    Outcome.GONE: "Не нашёл {what}: обновите данные (/sync) или назовите иначе.",
+    "tv": N_(
+        "📺 Ссылка на экран рейтинга ({what}). Откройте её на телевизоре в полный экран:\n{url}"
+    ),
+    "dashboard": N_("📊 Ссылка на дашборд ({what}), действует до {until}:\n{url}"),
+    "keep": N_("Ссылка личная: не пересылайте её. Отозвать: crm-pulse link revoke URL."),
+    Outcome.NOT_PRIVATE: N_("Ссылки выдаю только в личных сообщениях: напишите мне напрямую."),
+    Outcome.FORBIDDEN: N_(
+        "Эта ссылка вам недоступна ({what}). Экран рейтинга — для "
+        "руководителей и администраторов; дашборд сотрудника показывает только его самого."
+    ),
+    Outcome.NOT_UNDERSTOOD: N_(
+        "Не понял, для кого ссылка: {what}. Пример: /dashboard Отдел продаж"
+    ),
+    Outcome.GONE: N_("Не нашёл {what}: обновите данные (/sync) или назовите иначе."),
 }
-COMPANY_NAME = "вся команда"
+COMPANY_NAME = N_("вся команда")
 
 
 def web_link(
@@ -100,7 +109,7 @@ def web_link(
         created_by=created_by,
     )
     url = f"{base_url}/tv/{token}" if kind == "tv" else f"{base_url}/d/{token}/"
-    what = COMPANY_NAME if scope.kind == "company" else scope.name
+    what = _(COMPANY_NAME) if scope.kind == "company" else scope.name
     return WebLinkAnswer(Outcome.MADE, url=url, what=what, expires=expires)
 
 
@@ -128,7 +137,14 @@ def answer_text(
     """The reply; ``escape`` makes names inert for the chat's markup."""
     what = escape(answer.what)
     if answer.outcome is not Outcome.MADE:
-        return TEXTS[answer.outcome].format(what=what)
-    until = "" if answer.expires is None else f"{answer.expires.astimezone(tz):%d.%m.%Y}"
-    made = TEXTS[kind].format(what=what, url=answer.url, until=until)
-    return f"{made}\n\n{TEXTS['keep']}"
+        return _(TEXTS[answer.outcome]).format(what=what)
+    until = "" if answer.expires is None else short_date(answer.expires.astimezone(tz).date())
+    made = _(TEXTS[kind]).format(what=what, url=answer.url, until=until)
+    return f"{made}\n\n{_(TEXTS['keep'])}"
+
+
+def short_date(day: date) -> str:
+    """'05.04.2026' in Russian, 'Apr 5, 2026' in English: a date as the reader writes it."""
+    if language() == "en":
+        return format_date(day, "medium", locale=babel_locale())
+    return f"{day:%d.%m.%Y}"

@@ -15,6 +15,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from bot.bitrix.texts import CUT_ROWS, MORE_ROWS, NO_DATA, TOTAL, fill, say
+from bot.labels import period_label
 from reports.build import Report
 from reports.markup import bb_text
 from reports.tables import Kind, Table, report_tables
@@ -47,11 +49,11 @@ def reports_attach(reports: Sequence[Report], *, max_rows: int = MAX_ROWS) -> di
 
 
 def report_blocks(report: Report, *, max_rows: int = MAX_ROWS) -> list[dict[str, Any]]:
-    title = f"[b]{bb_text(report.title)}[/b] · {bb_text(report.meta.period.label_ru)}"
+    title = f"[b]{bb_text(report.title)}[/b] · {bb_text(period_label(report.meta.period))}"
     blocks: list[dict[str, Any]] = [{"MESSAGE": title}]
     tables = report_tables(report.name, report.figures, {})
     if not tables or not tables[0].rows:
-        blocks.append({"MESSAGE": "[i]Нет данных за период[/i]"})
+        blocks.append({"MESSAGE": f"[i]{say(NO_DATA)}[/i]"})
         return blocks
     fmt = Fmt(report.meta.period.tz, report.built_at)
     grid = grid_rows(tables[0], fmt)
@@ -60,7 +62,7 @@ def report_blocks(report: Report, *, max_rows: int = MAX_ROWS) -> list[dict[str,
         shown = [*grid[: max_rows - 1], grid[-1]]  # the total row stays
     blocks.append({"GRID": shown})
     if len(shown) < len(grid):
-        blocks.append({"MESSAGE": f"[i]… и ещё {len(grid) - len(shown)}[/i]"})
+        blocks.append({"MESSAGE": f"[i]{fill(MORE_ROWS, count=str(len(grid) - len(shown)))}[/i]"})
     return blocks
 
 
@@ -75,7 +77,7 @@ def grid_rows(table: Table, fmt: Fmt) -> list[dict[str, str]]:
     rows: list[dict[str, str]] = []
     for index, row in enumerate(table.rows):
         is_total = table.total and index == len(table.rows) - 1
-        name = "Итого" if is_total else _name(row, name_col)
+        name = say(TOTAL) if is_total else _name(row, name_col)
         figures = " · ".join(
             f"{bb_text(table.headers[n])}: {cell(row[n], table.kinds[n], fmt)}"
             for n in figure_cols
@@ -127,7 +129,7 @@ def fit_attach(blocks: list[dict[str, Any]], limit: int = ATTACH_LIMIT - MARGIN)
             if keep[n]:
                 out.append({"GRID": rows[: keep[n]]})
             if keep[n] < len(rows):
-                out.append({"MESSAGE": f"[i]… таблица сокращена на {len(rows) - keep[n]}[/i]"})
+                out.append({"MESSAGE": f"[i]{fill(CUT_ROWS, count=str(len(rows) - keep[n]))}[/i]"})
         return out
 
     current = build()

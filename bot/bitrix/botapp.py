@@ -193,7 +193,7 @@ class BitrixBot:
         except Exception:
             log.exception("Bitrix24: answering %s in %s failed", event.command, event.dialog_id)
             with contextlib.suppress(BitrixError):
-                await self.messenger.send_text(event.dialog_id, texts.FAILED)
+                await self.messenger.send_text(event.dialog_id, texts.say(texts.FAILED))
             return None
         finally:
             self.answered += 1
@@ -209,7 +209,7 @@ class BitrixBot:
             sent = await messenger.send_file(dialog_id, name, content, message=reply.text or None)
             if sent.uploaded:
                 return sent
-            return Sent(await messenger.send_text(dialog_id, texts.EXPORT_FAILED))
+            return Sent(await messenger.send_text(dialog_id, texts.say(texts.EXPORT_FAILED)))
         return Sent(await messenger.send_text(dialog_id, reply.text, keyboard=keyboard))
 
 

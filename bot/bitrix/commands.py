@@ -29,6 +29,7 @@ from bot.bitrix.settings import BitrixChatSettings
 from bot.bitrix.weblinks import web_link_text
 from bot.contests import ContestRules
 from bot.game_me import game_lines
+from bot.labels import period_label
 from bot.lookup import StoreDirectory
 from bot.plan_set import is_plan_set
 from bot.settings import BotSettings, Role
@@ -88,10 +89,10 @@ def answer(deps: BitrixDeps, event: ChatEvent, now: datetime) -> Reply | None:
     """The reply to one event; None when the bot should stay silent (chatter in a group)."""
     command = event.command
     if command is None:
-        return Reply(texts.NOT_A_COMMAND) if event.private else None
+        return Reply(texts.say(texts.NOT_A_COMMAND)) if event.private else None
     static = {"help": texts.HELP, "start": texts.HELP, "link": texts.LINK}
     if command in static:
-        return Reply(static[command])
+        return Reply(texts.say(static[command]))
     with Session(deps.engine) as session:
         person = deps.people.person_by_bitrix(event.user_id)
         turn = _Turn(session, deps, resolve_viewer(session, person, event.user_id), now)
@@ -126,7 +127,7 @@ class _Turn:
         if game is not None:
             return game
         if not self.viewer.known:
-            return Reply(texts.STRANGER)
+            return Reply(texts.say(texts.STRANGER))
         if command == "export":
             return self.export(params)
         special = self.plans_and_clients(command, params)
@@ -191,7 +192,7 @@ class _Turn:
             return self.ambiguity("export", parsed)
         name = parsed.report
         if name is None:
-            return Reply(texts.fill(texts.ERROR, reason="укажите отчёт, например /export calls"))
+            return Reply(texts.fill(texts.ERROR, reason=texts.say(texts.EXPORT_WHICH)))
         checked = self.checked(name, parsed)
         if isinstance(checked, Reply):
             return checked
@@ -232,7 +233,7 @@ class _Turn:
         viewer = self.viewer
         target = parsed.target or default_target(self.session, viewer, name)
         if target is None:
-            return Reply(texts.STRANGER)
+            return Reply(texts.say(texts.STRANGER))
         if not may_see(self.session, viewer, name, target):
             log.info(
                 "Bitrix24: refused %s about %s %s to user %s",
@@ -242,7 +243,7 @@ class _Turn:
                 viewer.user_id,
             )
             what = target.name or f"{target.kind} {target.id}"
-            more = texts.DENIED_HEAD_MORE if viewer.role is Role.HEAD else ""
+            more = texts.say(texts.DENIED_HEAD_MORE) if viewer.role is Role.HEAD else ""
             return Reply(texts.fill(texts.DENIED, what=what, more=more))
         return parsed.period or default_period(name, self.deps, self.now), target
 
@@ -265,19 +266,19 @@ class _Turn:
 def _understood(parsed: Parsed) -> str:
     parts = []
     if parsed.report:
-        parts.append(f"отчёт {parsed.report}")
+        parts.append(texts.say(texts.PART_REPORT).format(report=parsed.report))
     if parsed.period:
-        parts.append(f"период {parsed.period.label_ru}")
+        parts.append(texts.say(texts.PART_PERIOD).format(period=period_label(parsed.period)))
     if parsed.target:
-        parts.append(parsed.target.name or "вся компания")
-    return ", ".join(parts) or texts.NOTHING
+        parts.append(parsed.target.name or texts.say(texts.COMPANY))
+    return ", ".join(parts) or texts.say(texts.NOTHING)
 
 
 def _me(session: Session, viewer: Viewer) -> str:
     if not viewer.known:
-        return texts.STRANGER
+        return texts.say(texts.STRANGER)
     if viewer.role is Role.ADMIN:
-        sees = texts.SEES_ALL
+        sees = texts.say(texts.SEES_ALL)
     elif viewer.role is Role.HEAD:
         names = [
             dept.name
@@ -286,6 +287,6 @@ def _me(session: Session, viewer: Viewer) -> str:
         ]
         sees = texts.fill(texts.SEES_HEAD, departments=", ".join(names) or "—")
     else:
-        sees = texts.SEES_SELF
-    role = texts.ROLES.get(viewer.role.value, viewer.role.value)
-    return texts.ME.format(name=bb_text(viewer.name), role=role, sees=sees)
+        sees = texts.say(texts.SEES_SELF)
+    role = texts.say(texts.ROLES.get(viewer.role.value, viewer.role.value))
+    return texts.say(texts.ME).format(name=bb_text(viewer.name), role=role, sees=sees)

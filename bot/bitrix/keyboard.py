@@ -11,6 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 from bot.args import Ambiguity, Problem, Target
+from bot.bitrix.texts import AS_UNDERSTOOD, say
+from bot.labels import period_label
 from kpi.periods import Period, period_choices
 
 PERIODS_PER_ROW = 4
@@ -55,7 +57,7 @@ def period_keyboard(report: str, period: Period, target: Target) -> dict[str, An
     """Every named period for the same report and target; the one shown is marked."""
     buttons = [
         button(
-            f"• {choice.label_ru}" if choice.name == period.name else choice.label_ru,
+            f"• {period_label(choice)}" if choice.name == period.name else period_label(choice),
             report,
             command_params(choice.name, target),
             current=choice.name == period.name,
@@ -77,8 +79,8 @@ def choices_keyboard(
             continue
         label = choice.label
         if choice.period is not None and choice.target is None:
-            label = choice.period.label_ru
-        buttons.append(button(label or "Как понято", report, command_params(when, chosen)))
+            label = period_label(choice.period)
+        buttons.append(button(label or say(AS_UNDERSTOOD), report, command_params(when, chosen)))
     if not buttons:
         return None
     per_row = PERIODS_PER_ROW if ambiguity.problem is Problem.UNKNOWN else 1

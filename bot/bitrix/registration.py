@@ -20,6 +20,7 @@ from bot.bitrix.texts import COMMANDS
 from bot.bitrix.values import as_int, member
 from crm.client import BitrixClient
 from crm.errors import ApiError, BitrixError, MethodNotFound
+from locales import LANGUAGES, _, use
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +68,7 @@ async def _register_v2(client: BitrixClient, settings: BitrixChatSettings) -> Bo
         "botToken": settings.bot_token,
         "type": "bot",
         "eventMode": "fetch",
-        "properties": {"name": settings.bot_name, "workPosition": settings.bot_position},
+        "properties": {"name": settings.bot_name, "workPosition": _(settings.bot_position)},
     }
     # The reference page puts botToken in fields, the quick start beside them: send both.
     result = await client.call(
@@ -99,7 +100,7 @@ async def _register_v1(client: BitrixClient, settings: BitrixChatSettings) -> Bo
         "CLIENT_ID": client_id,
         "OPENLINE": "N",
         **handlers,
-        "PROPERTIES": {"NAME": settings.bot_name, "WORK_POSITION": settings.bot_position},
+        "PROPERTIES": {"NAME": settings.bot_name, "WORK_POSITION": _(settings.bot_position)},
     }
     bot_id = as_int(await client.call("imbot.register", params))
     if bot_id is None:
@@ -124,17 +125,28 @@ async def _find_v1(client: BitrixClient, code: str, client_id: str) -> int | Non
 async def _register_commands(
     client: BitrixClient, bot: BotIdentity, settings: BitrixChatSettings
 ) -> None:
-    """Every command in one batch; a command the portal already has is not an error."""
+    """Every command in one batch; a command the portal already has is not an error.
+
+    Titles and hints go in every language we speak: the portal shows each user their own.
+    """
     commands: dict[str, tuple[str, Mapping[str, Any]]] = {}
-    for name, (title, hint) in COMMANDS.items():
+    for name in COMMANDS:
         key = f"cmd_{name}"
+        said = _in_every_language(name)
         if bot.api == 2:
-            fields: dict[str, Any] = {"command": name, "title": {"ru": title}, "common": True}
-            if hint:
-                fields["params"] = {"ru": hint}
+            fields: dict[str, Any] = {
+                "command": name,
+                "title": {lang: title for lang, (title, _hint) in said.items()},
+                "common": True,
+            }
+            if COMMANDS[name][1]:
+                fields["params"] = {lang: hint for lang, (_title, hint) in said.items()}
             commands[key] = ("imbot.v2.Command.register", {**bot.params(), "fields": fields})
         else:
-            lang = {"LANGUAGE_ID": "ru", "TITLE": title, "PARAMS": hint}
+            langs = [
+                {"LANGUAGE_ID": lang, "TITLE": title, "PARAMS": hint}
+                for lang, (title, hint) in said.items()
+            ]
             commands[key] = (
                 "imbot.command.register",
                 {
@@ -144,7 +156,7 @@ async def _register_commands(
                     "HIDDEN": "N",
                     "EXTRANET_SUPPORT": "N",
                     "EVENT_COMMAND_ADD": settings.event_url,
-                    "LANG": [lang],
+                    "LANG": langs,
                 },
             )
     try:
@@ -156,3 +168,13 @@ async def _register_commands(
     for key, error in result.errors.items():
         if isinstance(error, ApiError):
             log.info("Bitrix24: command %s not registered: %s", key[4:], error)
+
+
+def _in_every_language(command: str) -> dict[str, tuple[str, str]]:
+    """A command's (title, hint) per language we speak."""
+    title, hint = COMMANDS[command]
+    said = {}
+    for lang in LANGUAGES:
+        with use(lang):
+            said[lang] = (_(title), _(hint) if hint else "")
+    return said

@@ -11,6 +11,8 @@ import hmac
 from dataclasses import dataclass
 from typing import Literal
 
+from locales import N_
+
 # imbot.v2 takes a botToken of at most 40 characters.
 MAX_BOT_TOKEN = 40
 
@@ -40,7 +42,7 @@ class BitrixChatSettings:
     team_dialogs: tuple[str, ...] = ()  # "chat12" (a group chat) or "17" (a private dialog)
     bot_code: str = "crm_pulse"
     bot_name: str = "CRM Pulse"
-    bot_position: str = "Отчёты по продажам"
+    bot_position: str = N_("Отчёты по продажам")  # translated unless set otherwise
     bot_token: str = ""  # imbot.v2 botToken; see derive_bot_token
     client_id: str = ""  # legacy imbot CLIENT_ID over a webhook; "" means the bot code
     # Pushed events must carry this in auth[application_token]; "" refuses every push.

@@ -1,41 +1,47 @@
 """What the Bitrix24 bot says, in BB-code. Values put into a template are made inert first
-(``bb_text``): a name with "[b]" in it is shown, not applied."""
+(``bb_text``): a name with "[b]" in it is shown, not applied.
+
+Every text is a gettext message id (Russian, marked ``N_``), translated where it is said:
+``say(STRANGER)``, ``fill(DENIED, what=...)``. Bitrix24 dialogs speak the team's language
+(``[locale] language``); the command menu is registered in every language we speak.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from types import MappingProxyType
 
+from locales import N_, _
 from reports.markup import bb_text
 
 # command -> (title, parameters hint): the command list the portal shows.
 COMMANDS: Mapping[str, tuple[str, str]] = MappingProxyType(
     {
-        "rating": ("Рейтинг: баллы и места", "период, кто"),
-        "coverage": ("Охват клиентов", "период, кто"),
-        "calls": ("Звонки", "период, кто"),
-        "missed": ("Пропущенные звонки", "период, кто"),
-        "kpi": ("KPI: план и факт", "период, кто"),
-        "plan": ("Выручка: план, факт, прогноз", "период, кто"),
-        "funnel": ("Воронка сделок", "период, кто"),
-        "conversion": ("Конверсия лидов", "период, кто"),
-        "lost": ("Проигранные лиды и сделки", "период, кто"),
-        "abc": ("ABC/XYZ клиентов", "период, кто"),
-        "tasks": ("Задачи: выполненные и просроченные", "период, кто"),
-        "streaks": ("Серии выполненного дневного плана", "кто"),
-        "channels": ("Каналы: лиды, продажи, цена лида", "период"),
-        "contest": ("Запустить конкурс (руководителям)", "вид, показатель, период, приз"),
-        "export": ("Отчёт в Excel", "отчёт, период, кто"),
-        "tv": ("Ссылка на экран рейтинга для ТВ (руководителям)", "отдел"),
-        "dashboard": ("Ссылка на дашборд отчётов", "отдел или сотрудник"),
-        "me": ("Кто я и что мне видно", ""),
-        "link": ("Привязка аккаунта (здесь не нужна)", ""),
-        "help": ("Как пользоваться", ""),
-        "start": ("Начать", ""),
+        "rating": (N_("Рейтинг: баллы и места"), N_("период, кто")),
+        "coverage": (N_("Охват клиентов"), N_("период, кто")),
+        "calls": (N_("Звонки"), N_("период, кто")),
+        "missed": (N_("Пропущенные звонки"), N_("период, кто")),
+        "kpi": (N_("KPI: план и факт"), N_("период, кто")),
+        "plan": (N_("Выручка: план, факт, прогноз"), N_("период, кто")),
+        "funnel": (N_("Воронка сделок"), N_("период, кто")),
+        "conversion": (N_("Конверсия лидов"), N_("период, кто")),
+        "lost": (N_("Проигранные лиды и сделки"), N_("период, кто")),
+        "abc": (N_("ABC/XYZ клиентов"), N_("период, кто")),
+        "tasks": (N_("Задачи: выполненные и просроченные"), N_("период, кто")),
+        "streaks": (N_("Серии выполненного дневного плана"), N_("кто")),
+        "channels": (N_("Каналы: лиды, продажи, цена лида"), N_("период")),
+        "contest": (N_("Запустить конкурс (руководителям)"), N_("вид, показатель, период, приз")),
+        "export": (N_("Отчёт в Excel"), N_("отчёт, период, кто")),
+        "tv": (N_("Ссылка на экран рейтинга для ТВ (руководителям)"), N_("отдел")),
+        "dashboard": (N_("Ссылка на дашборд отчётов"), N_("отдел или сотрудник")),
+        "me": (N_("Кто я и что мне видно"), ""),
+        "link": (N_("Привязка аккаунта (здесь не нужна)"), ""),
+        "help": (N_("Как пользоваться"), ""),
+        "start": (N_("Начать"), ""),
     }
 )
 
-HELP = (
+HELP = N_(
     "[b]Отчёты[/b]: [send=/rating]/rating[/send] [send=/coverage]/coverage[/send] "
     "[send=/calls]/calls[/send] [send=/missed]/missed[/send] [send=/kpi]/kpi[/send] "
     "[send=/plan]/plan[/send] [send=/funnel]/funnel[/send] "
@@ -56,36 +62,53 @@ HELP = (
 )
 ROLES: Mapping[str, str] = MappingProxyType(
     {
-        "admin": "администратор",
-        "head": "руководитель",
-        "employee": "сотрудник",
-        "stranger": "не определена",
+        "admin": N_("администратор"),
+        "head": N_("руководитель"),
+        "employee": N_("сотрудник"),
+        "stranger": N_("не определена"),
     }
 )
-STRANGER = (
+STRANGER = N_(
     "Я не нашёл вас среди сотрудников отдела продаж, поэтому цифр не покажу. "
     "Если это ошибка, напишите администратору бота."
 )
-LINK = "В Bitrix24 привязка не нужна: я и так знаю, кто вы. [send=/me]/me[/send] — что вам видно."
-DENIED = (
+LINK = N_(
+    "В Bitrix24 привязка не нужна: я и так знаю, кто вы. [send=/me]/me[/send] — что вам видно."
+)
+DENIED = N_(
     "Эти цифры вам не видны: {what}. Вам доступны ваши показатели и общий рейтинг"
     "{more}. [send=/me]/me[/send] — подробнее."
 )
-DENIED_HEAD_MORE = " и ваши отделы"
-UNKNOWN_COMMAND = "Не знаю команды /{command}. [send=/help]/help[/send] — что я умею."
-NOT_A_COMMAND = "Я понимаю команды, например [send=/rating]/rating[/send]. /help — список."
-AMBIGUOUS = "Уточните, пожалуйста: {words}. Понял так: {understood}."
-UNKNOWN_WORDS = "Не понял: {words}. Понял так: {understood}."
-CONFLICT = "Противоречие: {words}. Выберите одно."
-NOTHING = "пока ничего"
-EXPORT_FAILED = "Не удалось выложить файл в этот чат. Попробуйте в личных сообщениях."
-ERROR = "Не получилось: {reason}"
-FAILED = "Что-то пошло не так; администратор уже знает. Попробуйте позже."
-ME = "Вы — {name}. Роль: {role}. {sees}"
-SEES_ALL = "Вам видны все отчёты по всем сотрудникам и отделам."
-SEES_HEAD = "Вам видны ваши показатели, общий рейтинг и отделы: {departments}."
-SEES_SELF = "Вам видны ваши показатели и общий рейтинг."
+DENIED_HEAD_MORE = N_(" и ваши отделы")
+UNKNOWN_COMMAND = N_("Не знаю команды /{command}. [send=/help]/help[/send] — что я умею.")
+NOT_A_COMMAND = N_("Я понимаю команды, например [send=/rating]/rating[/send]. /help — список.")
+AMBIGUOUS = N_("Уточните, пожалуйста: {words}. Понял так: {understood}.")
+UNKNOWN_WORDS = N_("Не понял: {words}. Понял так: {understood}.")
+CONFLICT = N_("Противоречие: {words}. Выберите одно.")
+NOTHING = N_("пока ничего")
+EXPORT_FAILED = N_("Не удалось выложить файл в этот чат. Попробуйте в личных сообщениях.")
+ERROR = N_("Не получилось: {reason}")
+FAILED = N_("Что-то пошло не так; администратор уже знает. Попробуйте позже.")
+ME = N_("Вы — {name}. Роль: {role}. {sees}")
+SEES_ALL = N_("Вам видны все отчёты по всем сотрудникам и отделам.")
+SEES_HEAD = N_("Вам видны ваши показатели, общий рейтинг и отделы: {departments}.")
+SEES_SELF = N_("Вам видны ваши показатели и общий рейтинг.")
+EXPORT_WHICH = N_("укажите отчёт, например /export calls")
+PART_REPORT = N_("отчёт {report}")
+PART_PERIOD = N_("период {period}")
+COMPANY = N_("вся компания")
+NO_DATA = N_("Нет данных за период")
+MORE_ROWS = N_("… и ещё {count}")
+CUT_ROWS = N_("… таблица сокращена на {count}")
+TOTAL = N_("Итого")
+AS_UNDERSTOOD = N_("Как понято")
+
+
+def say(text: str) -> str:
+    """A text with no values, in the language in force."""
+    return _(text)
 
 
 def fill(template: str, **values: str) -> str:
-    return template.format(**{key: bb_text(value) for key, value in values.items()})
+    """A template in the language in force, every value made inert."""
+    return _(template).format(**{key: bb_text(value) for key, value in values.items()})

@@ -19,11 +19,11 @@ from bot.settings import BotSettings, WebhookSettings
 from bot.telegram.deps import TelegramDeps
 from bot.telegram.handlers import get_routers
 from bot.telegram.handlers.errors import ErrorReporter
-from bot.telegram.middlewares import ChatGate, DbSession, WhoIsAsking
-from bot.telegram.texts import COMMANDS, Lang
+from bot.telegram.middlewares import ChatGate, DbSession, Speaking, WhoIsAsking
+from bot.telegram.texts import menu
+from locales import use
 
 log = logging.getLogger(__name__)
-_START: dict[Lang, str] = {"ru": "Начало работы", "en": "Start"}
 
 
 def bot_session(settings: BotSettings) -> AiohttpSession:
@@ -37,24 +37,29 @@ def build_dispatcher(deps: TelegramDeps) -> Dispatcher:
     """The dispatcher with every router, the middlewares and the startup hooks.
 
     Handlers receive ``deps`` (TelegramDeps), ``session`` (a store Session for this
-    update), ``viewer`` (bot.access.Viewer) and ``lang`` ("ru" or "en") by name.
+    update), ``viewer`` (bot.access.Viewer) and ``lang`` (the language in force: "ru" or
+    "en") by name. Every handler runs inside ``locales.use(lang)``, so texts need no ``lang``.
     """
     dp = Dispatcher(deps=deps, error_reporter=ErrorReporter(deps.settings.error_chat_id))
     # Order matters: the gate drops foreign groups before a session is even opened.
     dp.update.outer_middleware(ChatGate(deps.settings))
     dp.update.outer_middleware(DbSession(deps))
     dp.update.outer_middleware(WhoIsAsking(deps.settings))
+    dp.update.outer_middleware(Speaking())
     dp.include_routers(*get_routers())
     dp.startup.register(set_commands)
     return dp
 
 
 async def set_commands(bot: Bot) -> None:
-    """The command menu in Russian and English (and English for every other language)."""
-    menus: tuple[tuple[Lang, str | None], ...] = (("ru", "ru"), ("en", "en"), ("en", None))
-    for lang, language_code in menus:
-        commands = [BotCommand(command="start", description=_START[lang])]
-        commands += [BotCommand(command=c, description=d) for c, d in COMMANDS[lang]]
+    """The command menu for Russian and English users, and the team's language for the rest.
+
+    Telegram shows a user the menu of their own language_code, else the one with none: the
+    same rule the answers follow in private chats (``Speaking``).
+    """
+    for language_code in ("ru", "en", None):
+        with use(language_code):
+            commands = [BotCommand(command=c, description=d) for c, d in menu()]
         await bot.set_my_commands(commands, language_code=language_code)
 
 

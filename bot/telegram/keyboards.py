@@ -8,32 +8,29 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.args import Ambiguity, Choice, Problem, Target
+from bot.labels import period_label
 from bot.telegram.callbacks import Action, ListCb, ListName, list_cb, report_cb
-from bot.telegram.texts import Lang, raw
+from bot.telegram.texts import NEXT, PREV, raw
 from kpi.periods import Period, period_choices
 
-LIST_LABELS: Mapping[Lang, Mapping[str, str]] = {
-    "ru": {"uncovered": "Без внимания", "open_missed": "Не перезвонили", "overdue": "Просрочено"},
-    "en": {"uncovered": "Not contacted", "open_missed": "Not called back", "overdue": "Overdue"},
-}
 _LIST_NAMES = frozenset(item.value for item in ListName)
 _PERIODS_PER_ROW = 4
 
 
 def report_keyboard(
-    report: str, period: Period, target: Target, lists: Mapping[str, int], lang: Lang
+    report: str, period: Period, target: Target, lists: Mapping[str, int]
 ) -> InlineKeyboardMarkup:
     """Period buttons (the current one marked) and one button per non-empty drill-down list."""
     builder = InlineKeyboardBuilder()
     for choice in period_choices():
-        label = choice.label_ru if lang == "ru" else choice.label_en
+        label = period_label(choice)
         mark = "• " if choice.name == period.name else ""
         data = report_cb(report, Action.EDIT, choice.name, target)
         builder.button(text=f"{mark}{label}", callback_data=data)
     builder.adjust(_PERIODS_PER_ROW)
     buttons = [
         InlineKeyboardButton(
-            text=f"{LIST_LABELS[lang][name]} ({count})",
+            text=f"{list_label(name)} ({count})",
             callback_data=list_cb(name, period, target).pack(),
         )
         for name, count in lists.items()
@@ -49,7 +46,6 @@ def choices_keyboard(
     ambiguity: Ambiguity,
     period: Period,
     target: Target | None,
-    lang: Lang,
     *,
     export: bool = False,
 ) -> InlineKeyboardMarkup:
@@ -65,7 +61,7 @@ def choices_keyboard(
         if chosen is not None:
             when = choice.period or ambiguity.understood.period or period
             data = report_cb(report, action, when, chosen)
-            builder.button(text=_choice_label(choice, lang), callback_data=data)
+            builder.button(text=_choice_label(choice), callback_data=data)
     builder.adjust(_PERIODS_PER_ROW if ambiguity.problem is Problem.UNKNOWN else 1)
     return builder.as_markup()
 
@@ -85,21 +81,26 @@ def export_keyboard(
     return builder.as_markup()
 
 
-def list_keyboard(data: ListCb, pages: int, lang: Lang) -> InlineKeyboardMarkup | None:
+def list_keyboard(data: ListCb, pages: int) -> InlineKeyboardMarkup | None:
     """Previous/next page buttons that turn the list message in place."""
     if pages <= 1:
         return None
     buttons = []
     if data.page > 0:
         back = data.model_copy(update={"page": data.page - 1, "edit": True})
-        buttons.append(InlineKeyboardButton(text=raw(lang, "prev"), callback_data=back.pack()))
+        buttons.append(InlineKeyboardButton(text=PREV, callback_data=back.pack()))
     if data.page + 1 < pages:
         ahead = data.model_copy(update={"page": data.page + 1, "edit": True})
-        buttons.append(InlineKeyboardButton(text=raw(lang, "next"), callback_data=ahead.pack()))
+        buttons.append(InlineKeyboardButton(text=NEXT, callback_data=ahead.pack()))
     return InlineKeyboardMarkup(inline_keyboard=[buttons])
 
 
-def _choice_label(choice: Choice, lang: Lang) -> str:
+def list_label(name: str) -> str:
+    """A drill-down list's name ("Не перезвонили") in the language in force."""
+    return raw(f"list_{name}")
+
+
+def _choice_label(choice: Choice) -> str:
     if choice.period is not None and choice.target is None:
-        return choice.period.label_ru if lang == "ru" else choice.period.label_en
-    return choice.label or raw(lang, "as_understood")
+        return period_label(choice.period)
+    return choice.label or raw("as_understood")

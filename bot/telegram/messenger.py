@@ -33,7 +33,6 @@ from bot.settings import TeamChat
 from bot.telegram.blocked import is_blocked, mark_blocked
 from bot.telegram.keyboards import report_keyboard
 from bot.telegram.present import NO_PREVIEW, PHOTO_FAILURES
-from bot.telegram.texts import Lang
 from store.db import session_scope
 
 log = logging.getLogger(__name__)
@@ -76,14 +75,14 @@ class TelegramMessenger:
         self._clock = clock
 
     async def post_report(
-        self, chat: TeamChat, report: ReportLike, *, buttons: bool = True, lang: Lang = "ru"
+        self, chat: TeamChat, report: ReportLike, *, buttons: bool = True
     ) -> Delivery:
         """The report's chart and caption (or its text) to a chat or forum topic.
 
         With ``buttons``, the period switch and drill-down buttons of a command's answer
         come along; whoever presses them is checked like anyone asking.
         """
-        markup = report_markup(report, lang) if buttons else None
+        markup = report_markup(report) if buttons else None
         return await self._deliver(chat, lambda target: self._report(target, report, markup))
 
     async def post_text(self, chat: TeamChat, text_html: str) -> Delivery:
@@ -181,14 +180,14 @@ class TelegramMessenger:
             mark_blocked(session, chat_id, reason, self._clock())
 
 
-def report_markup(report: ReportLike, lang: Lang = "ru") -> InlineKeyboardMarkup | None:
+def report_markup(report: ReportLike) -> InlineKeyboardMarkup | None:
     """The buttons of a report built for a schedule; None for a report no command makes."""
     if report.name not in REPORT_NAMES:
         return None
     scope = report.meta.scope
     target = Target(scope.kind, scope.id, scope.name)
     counts = {name: len(items) for name, items in report.lists.items()}
-    return report_keyboard(report.name, report.meta.period, target, counts, lang)
+    return report_keyboard(report.name, report.meta.period, target, counts)
 
 
 def _gone(exc: Exception) -> bool:

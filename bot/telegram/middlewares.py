@@ -1,11 +1,15 @@
-"""Outer middlewares on every update, in order: chat gate, DB session, who is asking.
+"""Outer middlewares on every update, in order: chat gate, DB session, who is asking, language.
 
 - ``ChatGate``: groups and channels that are not team chats get nothing, not even an
   error, so adding the bot to a stranger's group reveals nothing.
 - ``DbSession``: one store session per update, committed when the handlers succeed.
   The store is synchronous, so its work runs in worker threads, never on the loop.
 - ``WhoIsAsking``: resolves the Telegram user to a ``Viewer`` (role and visible
-  departments) and a language, injected as ``viewer`` and ``lang``.
+  departments), injected as ``viewer``.
+- ``Speaking``: the rest of the update is handled in one language (``locales.use``), injected
+  as ``lang`` too (error handlers run after it and say their texts in it): in a private
+  chat the user's Telegram ``language_code``, in a team chat the team's language
+  (``[locale] language``), whoever wrote, since everyone there reads the answer.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from bot.access import STRANGER, Viewer, resolve_viewer
 from bot.linking import linked_user, remember_username
 from bot.settings import BotSettings
 from bot.telegram.deps import TelegramDeps
-from bot.telegram.texts import lang_of
+from locales import use
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 
@@ -68,7 +72,6 @@ class WhoIsAsking(BaseMiddleware):
         if user is not None and not user.is_bot:
             viewer = await asyncio.to_thread(self._resolve, session, user)
         data["viewer"] = viewer
-        data["lang"] = lang_of(user.language_code if user else None)
         return await handler(event, data)
 
     def _resolve(self, session: Session, user: User) -> Viewer:
@@ -78,3 +81,15 @@ class WhoIsAsking(BaseMiddleware):
         remember_username(session, user.id, user.username)
         person = self._settings.person_by_bitrix(user_id)
         return resolve_viewer(session, person, user_id)
+
+
+class Speaking(BaseMiddleware):
+    """Handles the update in the reader's language: the user's in private, the team's in groups."""
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        chat: Chat | None = data.get("event_chat")
+        user: User | None = data.get("event_from_user")
+        private = chat is not None and chat.type == ChatType.PRIVATE
+        with use(user.language_code if private and user is not None else None) as lang:
+            data["lang"] = lang
+            return await handler(event, data)

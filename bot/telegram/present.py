@@ -27,10 +27,11 @@ from sqlmodel import Session
 
 from bot.access import Viewer, default_target, may_see
 from bot.args import Parsed, Target
+from bot.labels import period_label
 from bot.reporting import ListItemLike, ReportLike, build
 from bot.telegram.deps import TelegramDeps
 from bot.telegram.keyboards import report_keyboard
-from bot.telegram.texts import Lang, raw, say
+from bot.telegram.texts import raw, say
 from kpi.periods import Period, parse_period
 
 log = logging.getLogger(__name__)
@@ -93,9 +94,9 @@ async def make(
     )
 
 
-def keyboard(ask: Ask, report: ReportLike, lang: Lang) -> InlineKeyboardMarkup:
+def keyboard(ask: Ask, report: ReportLike) -> InlineKeyboardMarkup:
     counts = {name: len(items) for name, items in report.lists.items()}
-    return report_keyboard(ask.report, ask.period, ask.target, counts, lang)
+    return report_keyboard(ask.report, ask.period, ask.target, counts)
 
 
 async def send_report(
@@ -179,15 +180,13 @@ async def reply(
     )
 
 
-def list_page(
-    title: str, items: Sequence[ListItemLike], page: int, size: int, lang: Lang
-) -> tuple[str, int]:
+def list_page(title: str, items: Sequence[ListItemLike], page: int, size: int) -> tuple[str, int]:
     """One page of a drill-down list as HTML, and how many pages there are."""
     pages = max(1, -(-len(items) // size))
     page = min(max(page, 0), pages - 1)
     lines = [f"<b>{html.escape(title)}</b>"]
     if not items:
-        lines.append(raw(lang, "list_empty"))
+        lines.append(raw("list_empty"))
     for number, item in enumerate(items[page * size : (page + 1) * size], start=page * size + 1):
         name = html.escape(_cut(item.title) or "—")
         if item.url:
@@ -195,26 +194,25 @@ def list_page(
         detail = f" — {html.escape(_cut(item.detail))}" if item.detail else ""
         lines.append(f"{number}. {name}{detail}")
     if pages > 1:
-        lines.append(say(lang, "list_page", page=page + 1, pages=pages))
+        lines.append(say("list_page", page=page + 1, pages=pages))
     return "\n".join(lines), pages
 
 
-def understood(lang: Lang, parsed: Parsed) -> str:
+def understood(parsed: Parsed) -> str:
     """ "Understood: period March 2026, who: Anna Orlova." (empty when nothing was)."""
     parts = []
     if parsed.report:
-        parts.append(say(lang, "part_report", value=parsed.report))
+        parts.append(say("part_report", value=parsed.report))
     if parsed.period:
-        label = parsed.period.label_ru if lang == "ru" else parsed.period.label_en
-        parts.append(say(lang, "part_period", value=label))
+        parts.append(say("part_period", value=period_label(parsed.period)))
     if parsed.target:
-        parts.append(say(lang, "part_target", value=target_name(lang, parsed.target)))
-    return raw(lang, "understood").format(parts=", ".join(parts)) if parts else ""
+        parts.append(say("part_target", value=target_name(parsed.target)))
+    return raw("understood").format(parts=", ".join(parts)) if parts else ""
 
 
-def target_name(lang: Lang, target: Target) -> str:
+def target_name(target: Target) -> str:
     if target.kind == "company":
-        return raw(lang, "company")
+        return raw("company")
     return target.name or f"#{target.id}"
 
 

@@ -18,6 +18,7 @@ from bot.telegram.callbacks import (
 from bot.telegram.keyboards import list_keyboard, report_keyboard
 from bot.telegram.present import list_page
 from kpi.periods import parse_period, range_period
+from locales import use
 from tests.fakes.bot_world import Item
 from tests.kpi_data import MSK, at
 
@@ -50,7 +51,8 @@ def test_named_periods_are_sent_back_as_words() -> None:
 
 def test_report_keyboard_marks_the_period_and_lists_only_what_is_there() -> None:
     month = parse_period("month", now=NOW, tz=MSK)
-    markup = report_keyboard("coverage", month, COMPANY, {"uncovered": 3, "overdue": 0}, "en")
+    with use("en"):
+        markup = report_keyboard("coverage", month, COMPANY, {"uncovered": 3, "overdue": 0})
     rows = [[b.text for b in row] for row in markup.inline_keyboard]
     assert rows[0] == ["Today", "Yesterday", "Week", "Last week"]
     assert rows[1] == ["• Month", "Last month", "Quarter", "Year"]
@@ -59,15 +61,16 @@ def test_report_keyboard_marks_the_period_and_lists_only_what_is_there() -> None
 
 def test_list_pages() -> None:
     items = [Item(f"Client {n}", None, "no contact") for n in range(5)]
-    text, pages = list_page("Not contacted", items, 2, 2, "en")
+    with use("en"):
+        text, pages = list_page("Not contacted", items, 2, 2)
     assert pages == 3
     assert text.splitlines() == ["<b>Not contacted</b>", "5. Client 4 — no contact", "page 3 of 3"]
     first = ListCb.unpack(
         list_cb("uncovered", parse_period("week", now=NOW, tz=MSK), COMPANY).pack()
     )
-    nav = list_keyboard(first, pages, "en")
+    nav = list_keyboard(first, pages)
     assert nav is not None
     assert [b.text for b in nav.inline_keyboard[0]] == ["▶"]
-    assert list_keyboard(first, 1, "en") is None
-    empty, _ = list_page("Overdue", [], 0, 10, "ru")
+    assert list_keyboard(first, 1) is None
+    empty, _ = list_page("Overdue", [], 0, 10)  # the default language: Russian
     assert "Список пуст." in empty

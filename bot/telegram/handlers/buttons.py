@@ -15,11 +15,12 @@ from aiogram.types import BufferedInputFile, CallbackQuery, Message
 from sqlmodel import Session
 
 from bot.access import Viewer
+from bot.labels import period_label
 from bot.reporting import LIST_SOURCES
 from bot.telegram.callbacks import Action, ListCb, ReportCb, period_of, target_of
 from bot.telegram.deps import TelegramDeps
 from bot.telegram.filters import KnownViewer
-from bot.telegram.keyboards import LIST_LABELS, list_keyboard
+from bot.telegram.keyboards import list_keyboard, list_label
 from bot.telegram.present import (
     NO_PREVIEW,
     Ask,
@@ -31,7 +32,7 @@ from bot.telegram.present import (
     send_report,
     thread_of,
 )
-from bot.telegram.texts import Lang, raw
+from bot.telegram.texts import personal, raw
 
 log = logging.getLogger(__name__)
 
@@ -44,15 +45,14 @@ async def on_report(
     deps: TelegramDeps,
     session: Session,
     viewer: Viewer,
-    lang: Lang,
 ) -> None:
-    message = await _checked(callback, lang)
+    message = await _checked(callback)
     if message is None:
         return
     period = period_of(callback_data, now=deps.clock(), tz=deps.kpi.tz)
     ask = Ask(callback_data.report.value, period, target_of(callback_data))
     if not await allowed(session, viewer, ask):
-        await callback.answer(raw(lang, "denied_button"), show_alert=True)
+        await _alert(callback, "denied_button")
         return
     # Answer at once: building may take longer than Telegram waits for the answer.
     await callback.answer()
@@ -64,7 +64,7 @@ async def on_report(
         await bot.send_document(message.chat.id, document, message_thread_id=thread)
         return
     report = await make(deps, session, ask)
-    markup = keyboard(ask, report, lang)
+    markup = keyboard(ask, report)
     if callback_data.action is Action.EDIT:
         try:
             await edit_report(message, report, markup)
@@ -83,24 +83,22 @@ async def on_list(
     deps: TelegramDeps,
     session: Session,
     viewer: Viewer,
-    lang: Lang,
 ) -> None:
-    message = await _checked(callback, lang)
+    message = await _checked(callback)
     if message is None:
         return
     name = callback_data.items.value
     period = period_of(callback_data, now=deps.clock(), tz=deps.kpi.tz)
     ask = Ask(LIST_SOURCES[name], period, target_of(callback_data))
     if not await allowed(session, viewer, ask):
-        await callback.answer(raw(lang, "denied_button"), show_alert=True)
+        await _alert(callback, "denied_button")
         return
     await callback.answer()
     report = await make(deps, session, ask, render=False)
-    label = period.label_ru if lang == "ru" else period.label_en
-    title = f"{LIST_LABELS[lang][name]} · {report.meta.scope.name} · {label}"
+    title = f"{list_label(name)} · {report.meta.scope.name} · {period_label(period)}"
     items = report.lists.get(name, ())
-    text, pages = list_page(title, items, callback_data.page, deps.settings.list_page_size, lang)
-    markup = list_keyboard(callback_data, pages, lang)
+    text, pages = list_page(title, items, callback_data.page, deps.settings.list_page_size)
+    markup = list_keyboard(callback_data, pages)
     if callback_data.edit:
         await message.edit_text(
             text, parse_mode=ParseMode.HTML, reply_markup=markup, link_preview_options=NO_PREVIEW
@@ -116,12 +114,19 @@ async def on_list(
         )
 
 
-async def _checked(callback: CallbackQuery, lang: Lang) -> Message | None:
+async def _checked(callback: CallbackQuery) -> Message | None:
     """The message under the button, or None (and a notice) when it is too old to reach."""
     if isinstance(callback.message, Message):
         return callback.message
-    await callback.answer(raw(lang, "list_too_old"), show_alert=True)
+    await _alert(callback, "list_too_old")
     return None
+
+
+async def _alert(callback: CallbackQuery, key: str) -> None:
+    """A notice only the presser sees, so in their own language even in a group."""
+    with personal(callback.from_user):
+        text = raw(key)
+    await callback.answer(text, show_alert=True)
 
 
 def make_router() -> Router:

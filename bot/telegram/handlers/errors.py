@@ -14,9 +14,10 @@ from aiogram.filters import ExceptionTypeFilter
 from aiogram.types import ErrorEvent, Message
 
 from bot.telegram.deps import TelegramDeps
-from bot.telegram.texts import Lang, raw, say
+from bot.telegram.texts import raw, say
 from kpi.periods import PeriodError
 from kpi.scope import ScopeError
+from locales import use
 
 log = logging.getLogger(__name__)
 
@@ -42,8 +43,11 @@ class ErrorReporter:
             log.warning("could not report the error to the admin chat %s", self._chat_id)
 
 
-async def on_bad_input(event: ErrorEvent, bot: Bot, lang: Lang = "ru") -> None:
-    await _tell(event, bot, say(lang, "bad_input", message=str(event.exception)))
+async def on_bad_input(event: ErrorEvent, bot: Bot, lang: str | None = None) -> None:
+    """``lang``: the language the update was handled in (errors arrive outside of it)."""
+    with use(lang):
+        text = say("bad_input", message=str(event.exception))
+    await _tell(event, bot, text)
 
 
 async def on_unexpected(
@@ -51,11 +55,13 @@ async def on_unexpected(
     bot: Bot,
     deps: TelegramDeps,
     error_reporter: ErrorReporter,
-    lang: Lang = "ru",
+    lang: str | None = None,
 ) -> None:
     log.error("update %s failed", event.update.update_id, exc_info=event.exception)
     await error_reporter.report(bot, event.exception, deps.clock())
-    await _tell(event, bot, raw(lang, "error"))
+    with use(lang):
+        text = raw("error")
+    await _tell(event, bot, text)
 
 
 async def _tell(event: ErrorEvent, bot: Bot, text: str) -> None:

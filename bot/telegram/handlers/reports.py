@@ -30,7 +30,7 @@ from bot.telegram.present import (
     thread_of,
     understood,
 )
-from bot.telegram.texts import Lang, raw, say
+from bot.telegram.texts import raw, say
 
 
 async def cmd_report(
@@ -41,7 +41,6 @@ async def cmd_report(
     deps: TelegramDeps,
     session: Session,
     viewer: Viewer,
-    lang: Lang,
 ) -> None:
     """A report as a chart with period and list buttons."""
     name = command.command.lower()
@@ -53,7 +52,6 @@ async def cmd_report(
             deps=deps,
             session=session,
             viewer=viewer,
-            lang=lang,
             report=name,
             ambiguity=parsed,
             now=now,
@@ -61,12 +59,10 @@ async def cmd_report(
         return
     ask = await asyncio.to_thread(complete, session, deps, viewer, name, parsed)
     if ask is None or not await allowed(session, viewer, ask):
-        await _forbid(message, lang, ask)
+        await _forbid(message, ask)
         return
     report = await make(deps, session, ask)
-    await send_report(
-        bot, message.chat.id, thread_of(message), report, keyboard(ask, report, lang)
-    )
+    await send_report(bot, message.chat.id, thread_of(message), report, keyboard(ask, report))
 
 
 async def cmd_export(
@@ -76,7 +72,6 @@ async def cmd_export(
     deps: TelegramDeps,
     session: Session,
     viewer: Viewer,
-    lang: Lang,
 ) -> None:
     """A report as an Excel file: `/export calls month Anna`."""
     now = deps.clock()
@@ -84,7 +79,7 @@ async def cmd_export(
     if isinstance(parsed, Ambiguity):
         if parsed.understood.report is None:
             # choices need a report to redo; with two questions open, ask for the name first
-            await reply(message, raw(lang, "export_usage"))
+            await reply(message, raw("export_usage"))
             return
         name = parsed.understood.report
         await _offer_choices(
@@ -92,7 +87,6 @@ async def cmd_export(
             deps=deps,
             session=session,
             viewer=viewer,
-            lang=lang,
             report=name,
             ambiguity=parsed,
             now=now,
@@ -103,11 +97,11 @@ async def cmd_export(
         targets = await asyncio.to_thread(_visible_targets, session, deps, viewer, parsed)
         period = parsed.period or default_period("month", deps, now)
         markup = export_keyboard(deps.report_names, period, targets)
-        await reply(message, raw(lang, "export_which"), reply_markup=markup)
+        await reply(message, raw("export_which"), reply_markup=markup)
         return
     ask = await asyncio.to_thread(complete, session, deps, viewer, parsed.report, parsed)
     if ask is None or not await allowed(session, viewer, ask):
-        await _forbid(message, lang, ask)
+        await _forbid(message, ask)
         return
     await send_export(message, deps, session, ask)
 
@@ -140,7 +134,6 @@ async def _offer_choices(
     deps: TelegramDeps,
     session: Session,
     viewer: Viewer,
-    lang: Lang,
     report: str,
     ambiguity: Ambiguity,
     now: datetime,
@@ -152,26 +145,26 @@ async def _offer_choices(
     )
     words = " ".join(ambiguity.words)
     if ambiguity.problem is Problem.AMBIGUOUS:
-        problem = say(lang, "ambiguous", words=words)
+        problem = say("ambiguous", words=words)
     elif ambiguity.problem is Problem.CONFLICT:
-        problem = say(lang, "conflict", words=words)
+        problem = say("conflict", words=words)
     elif ambiguity.understood.period is None:
-        problem = say(lang, "unknown_period", words=words)
+        problem = say("unknown_period", words=words)
     else:
-        problem = say(lang, "unknown_other", words=words)
+        problem = say("unknown_other", words=words)
     period = fallback.period if fallback else default_period(report, deps, now)
     target = fallback.target if fallback else None
-    markup = choices_keyboard(report, ambiguity, period, target, lang, export=export)
+    markup = choices_keyboard(report, ambiguity, period, target, export=export)
     await reply(
         message,
-        "\n".join(filter(None, (understood(lang, ambiguity.understood), problem))),
+        "\n".join(filter(None, (understood(ambiguity.understood), problem))),
         reply_markup=markup,
     )
 
 
-async def _forbid(message: Message, lang: Lang, ask: Ask | None) -> None:
-    who = target_name(lang, ask.target) if ask else raw(lang, "nothing")
-    await reply(message, say(lang, "forbidden", target=who))
+async def _forbid(message: Message, ask: Ask | None) -> None:
+    who = target_name(ask.target) if ask else raw("nothing")
+    await reply(message, say("forbidden", target=who))
 
 
 def _visible_targets(

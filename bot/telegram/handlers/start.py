@@ -16,45 +16,43 @@ from bot.game_me import game_lines
 from bot.settings import Role
 from bot.telegram.deps import TelegramDeps
 from bot.telegram.present import reply
-from bot.telegram.texts import Lang, raw, say
+from bot.telegram.texts import raw, say
 from store.models import Department
 
 
-def stranger_text(lang: Lang, deps: TelegramDeps) -> str:
+def stranger_text(deps: TelegramDeps) -> str:
     portal = f" ({deps.settings.portal_url})" if deps.settings.portal_url else ""
-    return say(lang, "stranger", portal=portal)
+    return say("stranger", portal=portal)
 
 
-async def cmd_start(message: Message, viewer: Viewer, lang: Lang, deps: TelegramDeps) -> None:
+async def cmd_start(message: Message, viewer: Viewer, deps: TelegramDeps) -> None:
     if not viewer.known:
-        await reply(message, stranger_text(lang, deps))
+        await reply(message, stranger_text(deps))
         return
-    role = raw(lang, f"role_{viewer.role.value}")
-    await reply(message, say(lang, "hello", name=viewer.name, role=role))
+    role = raw(f"role_{viewer.role.value}")
+    await reply(message, say("hello", name=viewer.name, role=role))
 
 
-async def cmd_help(message: Message, viewer: Viewer, lang: Lang, deps: TelegramDeps) -> None:
-    text = raw(lang, "help")
+async def cmd_help(message: Message, viewer: Viewer, deps: TelegramDeps) -> None:
+    text = raw("help")
     if not viewer.known:
-        text = f"{text}\n\n{stranger_text(lang, deps)}"
+        text = f"{text}\n\n{stranger_text(deps)}"
     await reply(message, text)
 
 
-async def cmd_me(
-    message: Message, viewer: Viewer, lang: Lang, deps: TelegramDeps, session: Session
-) -> None:
+async def cmd_me(message: Message, viewer: Viewer, deps: TelegramDeps, session: Session) -> None:
     if not viewer.known:
-        await reply(message, stranger_text(lang, deps))
+        await reply(message, stranger_text(deps))
         return
     if viewer.role is Role.ADMIN:
-        sees = raw(lang, "sees_admin")
+        sees = raw("sees_admin")
     elif viewer.role is Role.HEAD and viewer.roots:
         names = await asyncio.to_thread(_department_names, session, viewer.roots)
-        sees = raw(lang, "sees_head").format(departments=", ".join(names))
+        sees = raw("sees_head").format(departments=", ".join(names))
     else:
-        sees = raw(lang, "sees_employee")
-    role = raw(lang, f"role_{viewer.role.value}")
-    text = say(lang, "me", name=viewer.name, user_id=viewer.user_id, role=role, sees=sees)
+        sees = raw("sees_employee")
+    role = raw(f"role_{viewer.role.value}")
+    text = say("me", name=viewer.name, user_id=viewer.user_id, role=role, sees=sees)
     if viewer.user_id is not None:
         # streaks, contest places and badges (bot.game_me), as plain lines
         extra = await asyncio.to_thread(

@@ -12,23 +12,25 @@ from bot.reporting import REPORT_NAMES
 from bot.telegram.deps import TelegramDeps
 from bot.telegram.handlers.start import stranger_text
 from bot.telegram.present import reply
-from bot.telegram.texts import Lang, raw
+from bot.telegram.texts import personal, raw
 
 
-async def cmd_from_stranger(message: Message, lang: Lang, deps: TelegramDeps) -> None:
-    await reply(message, stranger_text(lang, deps))
+async def cmd_from_stranger(message: Message, deps: TelegramDeps) -> None:
+    await reply(message, stranger_text(deps))
 
 
-async def button_from_stranger(callback: CallbackQuery, lang: Lang) -> None:
-    await callback.answer(raw(lang, "stranger_button"), show_alert=True)
+async def button_from_stranger(callback: CallbackQuery) -> None:
+    with personal(callback.from_user):
+        text = raw("stranger_button")
+    await callback.answer(text, show_alert=True)
 
 
-async def private_text(message: Message, viewer: Viewer, lang: Lang, deps: TelegramDeps) -> None:
+async def private_text(message: Message, viewer: Viewer, deps: TelegramDeps) -> None:
     """Anything else said in private: a pointer to /help, or to /link for strangers."""
     if viewer.known:
-        await reply(message, raw(lang, "unknown_text"))
+        await reply(message, raw("unknown_text"))
     else:
-        await reply(message, stranger_text(lang, deps))
+        await reply(message, stranger_text(deps))
 
 
 def make_router() -> Router:
