@@ -231,4 +231,5 @@ def command_words(request: PlanRequest) -> str:
     who = "отдел" if request.target.kind == "department" else "сотрудник"
     if language() == "en":
         who = "department" if request.target.kind == "department" else "employee"
-    return f"set {request.metric} {request.value:f} {who} {request.target.id} {request.length}"
+    value = format(request.value.normalize(), "f")  # 12, not 12.00
+    return f"set {request.metric} {value} {who} {request.target.id} {request.length}"

@@ -88,7 +88,7 @@ async def test_a_head_starts_a_contest_in_five_steps(world: World, sqlite_engine
 
 
 async def test_an_employee_may_not_start_one(world: World, sqlite_engine: Engine) -> None:
-    vera = PEOPLE[EMPLOYEE]
+    vera = {**PEOPLE[EMPLOYEE], "language_code": "ru"}  # her own Telegram is English
     await world.send(tg.message("/contest calls неделя", sender=vera, chat=tg.private(vera)))
     assert "руководители" in world.last("sendMessage").params["text"]
     assert count(sqlite_engine) == 0

@@ -156,7 +156,8 @@ async def test_only_the_asker_confirms_and_cancel_changes_nothing(world: World) 
 async def test_refusals_and_mistakes_get_one_clear_answer(
     world: World, sender: int, text: str, answer_part: str
 ) -> None:
-    await world.send(tg.message(text, sender=PEOPLE[sender]))
+    russian = {**PEOPLE[sender], "language_code": "ru"}  # Vera's own Telegram is English
+    await world.send(tg.message(text, sender=russian))
     reply = world.last("sendMessage")
     assert answer_part in str(reply.params["text"])
     assert buttons(reply) == []
