@@ -1,4 +1,4 @@
-"""What /plan set and /calls клиент answer, in both chats.
+"""What /plan set answers, in both chats (/calls клиент says its own, in bot.client_calls).
 
 Plain text: each front end escapes the names it shows. Message ids marked ``N_``, looked up
 with ``_()`` where shown; the confirming and cancelling words are read in both languages.
@@ -53,10 +53,3 @@ METRIC_NAMES = {
 CONFIRM_BY_TEXT = N_("Чтобы подтвердить, напишите: /plan {words} да")
 CONFIRM_WORDS = frozenset({"да", "yes", "confirm", "подтвердить"})
 CANCEL_WORDS = frozenset({"отмена", "cancel", "нет", "no"})
-
-# /calls клиент NAME [период]: calls and talk time with a client.
-CLIENT_USAGE = "Напишите, с каким клиентом: /calls клиент Ромашка [период]."
-CLIENT_NONE = "Клиент «{name}», {period}: звонков не было (среди тех, кого вам видно)."
-CLIENT_HEAD = "Звонки с клиентом «{name}», {period}:"
-CLIENT_LINE = "{title} — {calls}, в разговорах {talk}"
-CLIENT_MORE = "… и ещё {count}: уточните название."
