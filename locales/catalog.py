@@ -12,7 +12,7 @@ from io import BytesIO
 from pathlib import Path
 
 from babel import Locale
-from babel.messages.catalog import Catalog
+from babel.messages.catalog import Catalog, Message
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
@@ -60,15 +60,26 @@ def use(code: str | None) -> Iterator[str]:
 def translations(lang: str) -> _gettext.GNUTranslations:
     """Every ``locales/<lang>/*.po`` merged into one catalog, compiled to a gettext object."""
     merged = Catalog(locale=lang, fuzzy=False)
+    chosen: dict[str, Message] = {}
     for path in sorted((CATALOGS / lang).glob("*.po")):
         with path.open("rb") as file:
             for message in read_po(file, locale=lang):
-                if message.id:
-                    merged[message.id] = message
+                # one id in two areas: an untranslated copy must not hide the translated one
+                # (Catalog keeps the first string it was given for an id, so choose first)
+                key = message.id if isinstance(message.id, str) else message.id[0]
+                if message.id and (key not in chosen or _has_string(message)):
+                    chosen[key] = message
+    for message in chosen.values():
+        merged[message.id] = message
     buffer = BytesIO()
     write_mo(buffer, merged)
     buffer.seek(0)
     return _gettext.GNUTranslations(buffer)
+
+
+def _has_string(message: Message) -> bool:
+    strings = message.string if isinstance(message.string, tuple) else (message.string,)
+    return any(strings)
 
 
 def gettext(message: str) -> str:
