@@ -15,6 +15,7 @@ from matplotlib.transforms import Transform, blended_transform_factory
 
 from charts.draw_page import Header, Page, new_page
 from charts.draw_rows import BarRow, draw_row, label_room, reach, total
+from charts.kpi_words import kpi_word
 from charts.theme import (
     FONT,
     GREY,
@@ -100,7 +101,7 @@ def draw_bar_list(
                 bold=cell.bold,
             )
             x += cell_px
-        name = fit(row.label, layout.label_px - 12, LABEL_PX, bold=row.bold)
+        name = fit(kpi_word(row.label), layout.label_px - 12, LABEL_PX, bold=row.bold)
         _label(ax, x / WIDTH_PX, y, name, transform=to_fig, color=INK, ha="left", bold=row.bold)
         _table(
             ax,

@@ -15,6 +15,7 @@ from charts.draw_bars import (
 from charts.draw_page import Page, empty_page, new_page, report_header
 from charts.draw_rows import BarRow, Segment
 from charts.draw_time import Series, draw_columns, draw_hours
+from charts.kpi_words import kpi_word
 from charts.theme import (
     BLUE,
     BLUE_LIGHT,
@@ -23,17 +24,22 @@ from charts.theme import (
     LIST_HEIGHT_PX,
     MAX_ROWS,
     MUTED,
-    NBSP,
     RED,
     SMALL_PX,
     VALUE_PX,
     count_text,
+    day_text,
     duration_text,
     fit,
+    moment_text,
+    month_text,
+    more_text,
     percent_text,
     phone_text,
-    plural,
+    unit_text,
+    weekday_text,
 )
+from charts.words import _, ngettext
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -42,8 +48,6 @@ if TYPE_CHECKING:
     from kpi.calls import CallsReport, DayCalls
     from kpi.missed import MissedReport, MissedRow, OpenCall
 
-WEEKDAYS = ("пн", "вт", "ср", "чт", "пт", "сб", "вс")
-MONTHS = ("янв", "фев", "мар", "апр", "май", "июн", "июл", "авг", "сен", "окт", "ноя", "дек")
 OPEN_LINES = 9  # oldest open missed calls listed beside the bars
 OPEN_LINE_PX = 48
 
@@ -55,22 +59,30 @@ def calls_figure(report: CallsReport) -> Figure:
     total, before = report.total, report.previous_total
     header = report_header(
         report.meta,
-        "Звонки",
-        f"прошлый период {plural(before.calls, 'звонок', 'звонка', 'звонков')}, "
-        f"пропущено {count_text(before.missed)}",
+        _("Звонки"),
+        _("прошлый период {calls}, пропущено {missed}").format(
+            calls=ngettext("{n}\u00a0звонок", "{n}\u00a0звонков", before.calls).format(
+                n=count_text(before.calls)
+            ),
+            missed=count_text(before.missed),
+        ),
     )
     if not total.calls:
-        return empty_page(header, "Звонков за период не было").figure
+        return empty_page(header, _("Звонков за период не было")).figure
     page = new_page(header)
     top = page.bottom + page.height
     share = total.successful / total.calls
     page.big_numbers(
         [
-            ("звонков", count_text(total.calls), INK),
-            (f"успешных, {percent_text(share)}", count_text(total.successful), GREEN),
-            ("пропущено", count_text(total.missed), RED if total.missed else INK),
-            ("потеряно", count_text(total.missed_lost), RED if total.missed_lost else INK),
-            ("разговоров", _hours_text(total.talk_seconds), INK),
+            (_("звонков"), count_text(total.calls), INK),
+            (
+                _("успешных, {share}").format(share=percent_text(share)),
+                count_text(total.successful),
+                GREEN,
+            ),
+            (_("пропущено"), count_text(total.missed), RED if total.missed else INK),
+            (_("потеряно"), count_text(total.missed_lost), RED if total.missed_lost else INK),
+            (_("разговоров"), _hours_text(total.talk_seconds), INK),
         ],
         y=top,
     )
@@ -82,22 +94,25 @@ def calls_figure(report: CallsReport) -> Figure:
     counts = [float(report.by_hour[h]) for h in hours]
     if len(report.by_day) <= 1:
         # one day has no days to compare: the hours take the whole width
-        page.text(page.left, legend_y, "звонки по часам", size=SMALL_PX, color=MUTED, va="center")
+        page.text(
+            page.left, legend_y, _("звонки по часам"), size=SMALL_PX, color=MUTED, va="center"
+        )
         draw_hours(
             page, (page.left + 60, bottom, page.width - 60, height), hours, counts, color=BLUE
         )
         return page.figure
     labels, answered, missed = _buckets(report.by_day)
-    page.legend(page.left, legend_y, [("звонки", BLUE_LIGHT), ("пропущенные", RED)])
+    calls, missed_calls = _("звонки"), _("пропущенные")
+    page.legend(page.left, legend_y, [(calls, BLUE_LIGHT), (missed_calls, RED)])
     days_width = page.width * 0.66
     draw_columns(
         page,
         (page.left + 56, bottom, days_width - 56, height),
         labels,
-        [Series("звонки", answered, BLUE_LIGHT), Series("пропущенные", missed, RED)],
+        [Series(calls, answered, BLUE_LIGHT), Series(missed_calls, missed, RED)],
     )
     hours_left = page.left + days_width + 90
-    page.text(hours_left - 40, legend_y, "по часам", size=SMALL_PX, color=MUTED, va="center")
+    page.text(hours_left - 40, legend_y, _("по часам"), size=SMALL_PX, color=MUTED, va="center")
     draw_hours(
         page,
         (hours_left, bottom, page.left + page.width - hours_left, height),
@@ -123,13 +138,13 @@ def _buckets(days: Sequence[DayCalls]) -> tuple[list[str], tuple[float, ...], tu
     key: Callable[[date], date]
     label: Callable[[date], str]
     if count <= 7:
-        key, label = (lambda d: d), (lambda d: f"{WEEKDAYS[d.weekday()]} {d.day}")
+        key, label = (lambda d: d), (lambda d: f"{weekday_text(d)} {d.day}")
     elif count <= 62:
         key, label = (lambda d: d), (lambda d: str(d.day))
     elif count <= 190:
-        key, label = (lambda d: d - timedelta(days=d.weekday())), (lambda d: f"{d:%d.%m}")
+        key, label = (lambda d: d - timedelta(days=d.weekday())), day_text
     else:
-        key, label = (lambda d: d.replace(day=1)), (lambda d: MONTHS[d.month - 1])
+        key, label = (lambda d: d.replace(day=1)), (lambda d: month_text(d.month))
     answered: dict[date, float] = {}
     missed: dict[date, float] = {}
     for day in days:
@@ -142,8 +157,8 @@ def _buckets(days: Sequence[DayCalls]) -> tuple[list[str], tuple[float, ...], tu
 def _hours_text(seconds: int) -> str:
     hours, rest = divmod(seconds, 3600)
     if hours >= 10:
-        return f"{count_text(hours)}{NBSP}ч"
-    return duration_text(seconds) if hours else f"{rest // 60}{NBSP}мин"
+        return unit_text(count_text(hours), "h")
+    return duration_text(seconds) if hours else unit_text(rest // 60, "min")
 
 
 # --- missed -----------------------------------------------------------------------------
@@ -153,13 +168,15 @@ def missed_figure(report: MissedReport) -> Figure:
     total = report.total
     header = report_header(
         report.meta,
-        f"Пропущенные звонки: {count_text(total.missed)}",
-        f"перезвонили {percent_text(_share(total.missed_called_back, total.missed))}",
-        f"в среднем за {duration_text(total.avg_callback_seconds)}",
-        f"прошлый период {count_text(report.previous_total.missed)}",
+        _("Пропущенные звонки: {n}").format(n=count_text(total.missed)),
+        _("перезвонили {share}").format(
+            share=percent_text(_share(total.missed_called_back, total.missed))
+        ),
+        _("в среднем за {time}").format(time=duration_text(total.avg_callback_seconds)),
+        _("прошлый период {value}").format(value=count_text(report.previous_total.missed)),
     )
     if not total.missed:
-        return empty_page(header, "Пропущенных звонков нет").figure
+        return empty_page(header, _("Пропущенных звонков нет")).figure
     ordered = sorted(report.rows, key=lambda r: (-r.missed_lost, -r.missed, r.employee))
     rows = [_missed_row(row) for row in ordered if row.missed]
     shown = rows[:MAX_ROWS]
@@ -171,7 +188,7 @@ def missed_figure(report: MissedReport) -> Figure:
     open_px = (min(len(opened), OPEN_LINES) + 1) * OPEN_LINE_PX + 44 if opened else 0
     page = new_page(header, content_px=max(height, open_px) + legend_px, least_px=LIST_HEIGHT_PX)
     top = page.bottom + page.height
-    page.legend(page.left, top - 12, [("перезвонили вовремя", GREEN), ("потеряны", RED)])
+    page.legend(page.left, top - 12, [(_("перезвонили вовремя"), GREEN), (_("потеряны"), RED)])
     bars_width = page.width * 0.64 if opened else page.width
     box = (page.left, top - legend_px - height, bars_width, height)
     draw_bar_list(page, shown, box=box, hidden=hidden, layout=layout)
@@ -184,9 +201,9 @@ def missed_figure(report: MissedReport) -> Figure:
 
 def _missed_row(row: MissedRow) -> BarRow:
     in_time = row.missed - row.missed_lost
-    detail = f"перезвон за {duration_text(row.avg_callback_seconds)}"
+    detail = _("перезвон за {time}").format(time=duration_text(row.avg_callback_seconds))
     if row.avg_callback_seconds is None:
-        detail = "не перезвонили"
+        detail = _("не перезвонили")
     return BarRow(
         row.employee,
         (Segment(float(in_time), GREEN), Segment(float(row.missed_lost), RED)),
@@ -198,16 +215,21 @@ def _missed_row(row: MissedRow) -> BarRow:
 def _open_list(page: Page, calls: tuple[OpenCall, ...], x: float, y: float, tz: ZoneInfo) -> None:
     """The oldest missed calls nobody called back, one per line."""
     page.text(
-        x, y, f"Не перезвонили: {count_text(len(calls))}", size=VALUE_PX, bold=True, va="top"
+        x,
+        y,
+        _("Не перезвонили: {n}").format(n=count_text(len(calls))),
+        size=VALUE_PX,
+        bold=True,
+        va="top",
     )
     line = y - 44
     for call in calls[:OPEN_LINES]:
-        when = call.at.astimezone(tz).strftime("%d.%m %H:%M")
+        when = moment_text(call.at, tz)
         page.text(x, line, f"{when}  {phone_text(call.phone)}", size=SMALL_PX, va="top")
         page.text(
             x + 12,
             line - 21,
-            fit(call.employee, 300, SMALL_PX - 3),
+            fit(kpi_word(call.employee), 300, SMALL_PX - 3),
             size=SMALL_PX - 3,
             color=MUTED,
             va="top",
@@ -215,7 +237,7 @@ def _open_list(page: Page, calls: tuple[OpenCall, ...], x: float, y: float, tz: 
         line -= OPEN_LINE_PX
     if len(calls) > OPEN_LINES:
         page.text(
-            x, line, f"и ещё {len(calls) - OPEN_LINES}", size=SMALL_PX, color=MUTED, va="top"
+            x, line, more_text(len(calls) - OPEN_LINES), size=SMALL_PX, color=MUTED, va="top"
         )
 
 

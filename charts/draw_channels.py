@@ -9,28 +9,32 @@ from matplotlib.figure import Figure
 from charts.draw_bars import BarLayout, bar_page
 from charts.draw_page import empty_page, report_header
 from charts.draw_rows import BarRow, Segment
-from charts.theme import GREEN, count_text, money_text
+from charts.theme import GREEN, count_text, fixed_text, money_text
+from charts.words import _
 
 if TYPE_CHECKING:
     from kpi.channels import ChannelsReport
 
 
 def _spend(value: object) -> str:
-    return "—" if value is None else f"{float(str(value)):.1f}".replace(".", ",") + "×"
+    return "—" if value is None else fixed_text(float(str(value))) + "×"
 
 
 def channels_figure(report: ChannelsReport) -> Figure:
     total = report.total
-    cost = money_text(total.cost) if total.cost is not None else "не заданы"
+    cost = money_text(total.cost) if total.cost is not None else _("не заданы")
     header = report_header(
         report.meta,
-        "Каналы: лиды, продажи и расходы",
-        f"лидов {count_text(total.leads)}, продаж {count_text(total.deals_won)}, "
-        f"выручка {money_text(total.revenue)}",
-        f"расходы {cost}",
+        _("Каналы: лиды, продажи и расходы"),
+        _("лидов {leads}, продаж {sales}, выручка {revenue}").format(
+            leads=count_text(total.leads),
+            sales=count_text(total.deals_won),
+            revenue=money_text(total.revenue),
+        ),
+        _("расходы {cost}").format(cost=cost),
     )
     if not report.rows:
-        return empty_page(header, "Нет лидов и продаж в этом периоде").figure
+        return empty_page(header, _("Нет лидов и продаж в этом периоде")).figure
     rows = [
         BarRow(
             row.source,
@@ -46,6 +50,6 @@ def channels_figure(report: ChannelsReport) -> Figure:
     ]
     layout = BarLayout(
         label_px=280,
-        columns=(("лиды", 90), ("цена лида", 170), ("окупаемость", 150)),
+        columns=((_("лиды"), 90), (_("цена лида"), 170), (_("окупаемость"), 150)),
     )
-    return bar_page(header, rows, layout=layout, legend=[("выручка", GREEN)]).figure
+    return bar_page(header, rows, layout=layout, legend=[(_("выручка"), GREEN)]).figure

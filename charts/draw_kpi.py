@@ -23,24 +23,32 @@ from charts.theme import (
     number_text,
     percent_text,
 )
+from charts.words import N_, _, say
 
 if TYPE_CHECKING:
     from decimal import Decimal
 
     from kpi.kpiplan import KpiReport, Metric
 
-# The metrics' names in Russian, shared with the captions (reports.caption_people).
+# The metrics' names: Russian message ids, shared with the captions (reports.caption_people,
+# reports.tables), which translate them where they show them; ``metric_name`` does it here.
 METRIC_NAMES = {
-    "calls": "Звонки",
-    "successful_calls": "Успешные звонки",
-    "talk_minutes": "Минуты разговоров",
-    "meetings": "Встречи",
-    "emails": "Письма",
-    "new_deals": "Новые сделки",
-    "revenue": "Выручка",
+    "calls": N_("Звонки"),
+    "successful_calls": N_("Успешные звонки"),
+    "talk_minutes": N_("Минуты разговоров"),
+    "meetings": N_("Встречи"),
+    "emails": N_("Письма"),
+    "new_deals": N_("Новые сделки"),
+    "revenue": N_("Выручка"),
 }
 GOOD = frozenset({"met", "on_track"})
 CAP = 1.5  # a fact far over plan is drawn to 150 % and labelled with its real share
+
+
+def metric_name(key: str) -> str:
+    """A metric's name in the language of the words in force (Russian outside a drawing)."""
+    name = METRIC_NAMES.get(key)
+    return key if name is None else say(name)
 
 
 def kpi_figure(report: KpiReport) -> Figure:
@@ -49,11 +57,13 @@ def kpi_figure(report: KpiReport) -> Figure:
     planned = sum(1 for m in metrics.values() if m.plan)
     header = report_header(
         report.meta,
-        "KPI: план и факт",
-        f"в норме {met} из {planned}" if planned else "планы не заданы",
+        _("KPI: план и факт"),
+        _("в норме {met} из {planned}").format(met=met, planned=planned)
+        if planned
+        else _("планы не заданы"),
     )
     if not planned and not any(m.fact for m in metrics.values()):
-        return empty_page(header, "Нет ни планов, ни фактов за период").figure
+        return empty_page(header, _("Нет ни планов, ни фактов за период")).figure
     rows = [_row(name, metric) for name, metric in metrics.items()]
     layout = BarLayout(label_px=290, row_px=ROW_PX + 18, cap=CAP)
     height = rows_height(len(rows), 0, layout)
@@ -61,21 +71,21 @@ def kpi_figure(report: KpiReport) -> Figure:
     page = new_page(header, content_px=height + legend_px, least_px=LIST_HEIGHT_PX)
     top = page.bottom + page.height
     running = report.meta.period.running
-    words = ("в норме", "отстаёт") if running else ("выполнен", "не выполнен")
-    x = page.legend(page.left, top - 12, [(words[0], GREEN), (words[1], RED)])
-    x = page.legend(x, top - 12, [("план", INK)], symbol="|")
+    good, bad = (_("в норме"), _("отстаёт")) if running else (_("выполнен"), _("не выполнен"))
+    x = page.legend(page.left, top - 12, [(good, GREEN), (bad, RED)])
+    x = page.legend(x, top - 12, [(_("план"), INK)], symbol="|")
     if running:
-        page.legend(x, top - 12, [("ожидалось к этому моменту", INK)], symbol="▼")
+        page.legend(x, top - 12, [(_("ожидалось к этому моменту"), INK)], symbol="▼")
     box = (page.left, top - legend_px - height, page.width, height)
     draw_bar_list(page, rows, box=box, layout=layout)
     return page.figure
 
 
 def _row(name: str, metric: Metric) -> BarRow:
-    label = METRIC_NAMES.get(name, name)
+    label = metric_name(name)
     fact = _figure(name, metric.fact)
     if not metric.plan:
-        return BarRow(label, (), empty_text=f"{fact}, плана нет")
+        return BarRow(label, (), empty_text=_("{fact}, плана нет").format(fact=fact))
     plan = float(metric.plan)
     share = float(metric.fact) / plan
     color = GREEN if metric.status in GOOD else RED
@@ -87,7 +97,7 @@ def _row(name: str, metric: Metric) -> BarRow:
         (Segment(share, color),),
         percent_text(share),
         value_color=color,
-        detail=f"{fact} из {_figure(name, metric.plan)}",
+        detail=_("{fact} из {plan}").format(fact=fact, plan=_figure(name, metric.plan)),
         track=1.0,
         marks=tuple(marks),
     )

@@ -19,20 +19,21 @@ from charts.theme import (
     VALUE_PX,
     WHITE,
     count_text,
+    day_text,
     fit,
     money_text,
     percent_text,
-    plural,
     pt,
 )
+from charts.words import N_, _, ngettext
 
 if TYPE_CHECKING:
     from kpi.abc import AbcReport
 
 ABC = ("A", "B", "C")
 XYZ = ("X", "Y", "Z")
-ABC_WORDS = {"A": "до 80 % выручки", "B": "следующие 15 %", "C": "остальные 5 %"}
-XYZ_WORDS = {"X": "стабильно", "Y": "колеблется", "Z": "разово"}
+ABC_WORDS = {"A": N_("до 80 % выручки"), "B": N_("следующие 15 %"), "C": N_("остальные 5 %")}
+XYZ_WORDS = {"X": N_("стабильно"), "Y": N_("колеблется"), "Z": N_("разово")}
 TOP_COMPANIES = 10
 PALE = "#f3f6fb"
 INK_TURNS_WHITE = 0.7  # past this depth of blue, dark text stops reading well
@@ -40,16 +41,16 @@ INK_TURNS_WHITE = 0.7  # past this depth of blue, dark text stops reading well
 
 def abc_figure(report: AbcReport) -> Figure:
     total = report.total
-    window = f"{report.first_day:%d.%m.%Y}–{report.last_day:%d.%m.%Y}"
+    window = f"{day_text(report.first_day, year=True)}–{day_text(report.last_day, year=True)}"
+    counted = ngettext("{n}\u00a0компания", "{n}\u00a0компаний", total.companies)
     header = report_header(
         report.meta,
-        "ABC/XYZ клиентов",
-        f"за {report.months} мес. ({window})",
-        f"{plural(total.companies, 'компания', 'компании', 'компаний')}, "
-        f"{money_text(total.revenue)}",
+        _("ABC/XYZ клиентов"),
+        _("за {months} мес. ({window})").format(months=report.months, window=window),
+        f"{counted.format(n=count_text(total.companies))}, {money_text(total.revenue)}",
     )
     if not total.companies:
-        return empty_page(header, "Нет выручки за эти месяцы").figure
+        return empty_page(header, _("Нет выручки за эти месяцы")).figure
     page = new_page(header)
     top = page.bottom + page.height
     cells = {(c.abc, c.xyz): c for c in report.matrix}
@@ -60,7 +61,13 @@ def abc_figure(report: AbcReport) -> Figure:
         x = grid_left + col * cell_w + cell_w / 2
         page.text(x, grid_top + 34, xyz, size=LABEL_PX, bold=True, ha="center", va="center")
         page.text(
-            x, grid_top + 10, XYZ_WORDS[xyz], size=SMALL_PX, color=MUTED, ha="center", va="center"
+            x,
+            grid_top + 10,
+            _(XYZ_WORDS[xyz]),
+            size=SMALL_PX,
+            color=MUTED,
+            ha="center",
+            va="center",
         )
     ax = page.axes(grid_left, grid_top - 3 * cell_h, 3 * cell_w, 3 * cell_h)
     ax.set_axis_off()
@@ -77,7 +84,7 @@ def abc_figure(report: AbcReport) -> Figure:
             bold=True,
             va="center",
         )
-        page.text(page.left, y - 16, ABC_WORDS[abc], size=SMALL_PX, color=MUTED, va="center")
+        page.text(page.left, y - 16, _(ABC_WORDS[abc]), size=SMALL_PX, color=MUTED, va="center")
         for col, xyz in enumerate(XYZ):
             cell = cells.get((abc, xyz))
             companies = cell.companies if cell else 0
@@ -124,7 +131,7 @@ def _cell(col: int, row: int, color: tuple[float, float, float]) -> Rectangle:
 
 def _top_list(page: Page, report: AbcReport, x: float, y: float) -> None:
     """The biggest companies by revenue with their classes, right of the matrix."""
-    page.text(x, y, "Крупнейшие клиенты", size=VALUE_PX, bold=True, va="center")
+    page.text(x, y, _("Крупнейшие клиенты"), size=VALUE_PX, bold=True, va="center")
     line = y - 44
     for row in report.rows[:TOP_COMPANIES]:
         page.text(

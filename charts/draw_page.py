@@ -12,6 +12,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import PolyCollection
 from matplotlib.figure import Figure
 
+from charts.kpi_words import kpi_word
 from charts.theme import (
     BASE_HEIGHT_PX,
     BIG_PX,
@@ -36,6 +37,7 @@ from charts.theme import (
     subtitle,
     text_px,
 )
+from charts.words import language
 
 if TYPE_CHECKING:
     # Type names only: charts read kpi's result objects and never run a query.
@@ -117,9 +119,10 @@ class Page:
 def report_header(meta: ReportMeta, title: str, *extra: str) -> Header:
     """Title, then period and scope (and any extra figure) in the subtitle, freshness below."""
     period = meta.period
+    label = period.label_en if language() == "en" else period.label_ru
     return Header(
         title=title,
-        subtitle=subtitle(period.label_ru, meta.scope.name, *extra),
+        subtitle=subtitle(label, kpi_word(meta.scope.name), *extra),
         footer=as_of_text(meta.data_as_of, period.tz),
     )
 

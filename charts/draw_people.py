@@ -24,8 +24,8 @@ from charts.theme import (
     count_text,
     number_text,
     percent_text,
-    plural,
 )
+from charts.words import _, ngettext
 
 if TYPE_CHECKING:
     from decimal import Decimal
@@ -44,13 +44,20 @@ def rating_figure(report: RatingReport) -> Figure:
     total, before = report.total.points, report.previous_total.points
     header = report_header(
         report.meta,
-        "Рейтинг менеджеров",
-        f"всего {_points(total)}, прошлый период {_points(before)}",
+        _("Рейтинг менеджеров"),
+        _("всего {points}, прошлый период {before}").format(
+            points=_points(total), before=_points(before)
+        ),
     )
     if not report.rows or not any(row.points for row in report.rows):
-        return empty_page(header, "Пока ни у кого нет баллов").figure
+        return empty_page(header, _("Пока ни у кого нет баллов")).figure
     rows = [_rating_row(row) for row in report.rows]
-    columns = (("усп. звонки", 124), ("письма", 92), ("встречи", 100), ("сделки", 92))
+    columns = (
+        (_("усп. звонки"), 124),
+        (_("письма"), 92),
+        (_("встречи"), 100),
+        (_("сделки"), 92),
+    )
     layout = BarLayout(cell_px=(58, 78), label_px=340, columns=columns)
     return bar_page(header, rows, layout=layout).figure
 
@@ -75,7 +82,7 @@ def _rating_row(row: RatingRow) -> BarRow:
 def _change(change: int | None, before: int | None) -> Cell:
     """▲2 green, ▼1 red, — grey; 'нов.' for someone who had no rank last period."""
     if before is None or change is None:
-        return Cell("нов.", MUTED)
+        return Cell(_("нов."), MUTED)
     if change > 0:
         return Cell(f"▲{change}", GREEN)
     if change < 0:
@@ -84,11 +91,10 @@ def _change(change: int | None, before: int | None) -> Cell:
 
 
 def _points(value: Decimal) -> str:
-    return (
-        plural(int(value), "балл", "балла", "баллов")
-        if value == int(value)
-        else (f"{number_text(float(value))} балла")
-    )
+    if value != int(value):
+        return _("{n} балла").format(n=number_text(float(value)))
+    points = int(value)
+    return ngettext("{n}\u00a0балл", "{n}\u00a0баллов", points).format(n=count_text(points))
 
 
 # --- coverage ---------------------------------------------------------------------------
@@ -96,20 +102,22 @@ def _points(value: Decimal) -> str:
 
 def coverage_figure(report: CoverageReport) -> Figure:
     total = report.total
-    key = f"ключевые {percent_text(_share(total.key_covered, total.key_clients))}"
+    key = _("ключевые {share}").format(
+        share=percent_text(_share(total.key_covered, total.key_clients))
+    )
     header = report_header(
         report.meta,
-        f"Охват клиентов: {percent_text(total.coverage)}",
+        _("Охват клиентов: {share}").format(share=percent_text(total.coverage)),
         key if total.key_clients else "",
-        f"прошлый период {percent_text(report.previous_total.coverage)}",
+        _("прошлый период {value}").format(value=percent_text(report.previous_total.coverage)),
     )
     if not total.clients:
-        return empty_page(header, "У сотрудников нет клиентов").figure
+        return empty_page(header, _("У сотрудников нет клиентов")).figure
     ordered = sorted(report.rows, key=_coverage_order)
     rows = [_coverage_row(row) for row in ordered]
-    legend = [("с контактом", GREEN), ("без внимания", RED_LIGHT)]
+    legend = [(_("с контактом"), GREEN), (_("без внимания"), RED_LIGHT)]
     if total.key_clients:
-        legend.append(("ключевые без внимания (тонкая полоса)", RED))
+        legend.append((_("ключевые без внимания (тонкая полоса)"), RED))
     return bar_page(header, rows, layout=BarLayout(label_px=300), legend=legend).figure
 
 
@@ -120,19 +128,23 @@ def _coverage_order(row: CoverageRow) -> tuple[bool, float, str]:
 
 def _coverage_row(row: CoverageRow) -> BarRow:
     if not row.clients:
-        return BarRow(row.employee, (), empty_text="нет клиентов")
+        return BarRow(row.employee, (), empty_text=_("нет клиентов"))
     segments = (
         Segment(float(row.covered), GREEN),
         Segment(float(row.clients - row.covered), RED_LIGHT),
     )
-    detail = f"{count_text(row.covered)} из {count_text(row.clients)}"
+    detail = _("{part} из {whole}").format(
+        part=count_text(row.covered), whole=count_text(row.clients)
+    )
     under: tuple[Segment, ...] = ()
     if row.key_clients:
         under = (
             Segment(float(row.key_covered), GREEN),
             Segment(float(row.key_clients - row.key_covered), RED),
         )
-        detail += f"  ·  ключевые {row.key_covered}/{row.key_clients}"
+        detail += "  ·  " + _("ключевые {covered}/{clients}").format(
+            covered=row.key_covered, clients=row.key_clients
+        )
     return BarRow(row.employee, segments, percent_text(row.coverage), detail=detail, under=under)
 
 
@@ -147,22 +159,26 @@ def tasks_figure(report: TasksReport) -> Figure:
     total, before = report.total, report.previous_total
     header = report_header(
         report.meta,
-        "Задачи",
-        f"выполнено {count_text(total.completed)}, просрочено {count_text(total.overdue)}",
-        f"прошлый период {count_text(before.completed)} / {count_text(before.overdue)}",
+        _("Задачи"),
+        _("выполнено {done}, просрочено {overdue}").format(
+            done=count_text(total.completed), overdue=count_text(total.overdue)
+        ),
+        _("прошлый период {value}").format(
+            value=f"{count_text(before.completed)} / {count_text(before.overdue)}"
+        ),
     )
     if not total.completed and not total.overdue:
-        return empty_page(header, "Нет выполненных и просроченных задач").figure
+        return empty_page(header, _("Нет выполненных и просроченных задач")).figure
     ordered = sorted(report.rows, key=lambda r: (-r.overdue, -r.completed, r.employee))
     rows = [
         BarRow(
             row.employee,
             (Segment(float(row.completed), GREEN), Segment(float(row.overdue), RED)),
-            f"{count_text(row.completed)} выполнено",
-            detail=f"{count_text(row.overdue)} просрочено" if row.overdue else "",
+            _("{n} выполнено").format(n=count_text(row.completed)),
+            detail=_("{n} просрочено").format(n=count_text(row.overdue)) if row.overdue else "",
             detail_color=RED,
         )
         for row in ordered
     ]
-    legend = [("выполнено", GREEN), ("просрочено", RED)]
+    legend = [(_("выполнено"), GREEN), (_("просрочено"), RED)]
     return bar_page(header, rows, layout=BarLayout(label_px=300), legend=legend).figure

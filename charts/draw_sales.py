@@ -23,11 +23,12 @@ from charts.theme import (
     RED,
     RED_LIGHT,
     count_text,
+    day_text,
     money_text,
     percent_text,
-    plural,
     shorten,
 )
+from charts.words import _, ngettext
 
 if TYPE_CHECKING:
     from datetime import date
@@ -47,24 +48,24 @@ FAILURE_WORDS = frozenset({"failure", "apology"})
 def plan_figure(report: PlanReport) -> Figure:
     total, meta = report.total, report.meta
     running = meta.period.running
-    before = f"прошлый период {money_text(report.previous_total.revenue)}"
-    header = report_header(meta, "Выручка и план", before)
+    before = _("прошлый период {value}").format(value=money_text(report.previous_total.revenue))
+    header = report_header(meta, _("Выручка и план"), before)
     pipeline_extra = total.forecast_pipeline - total.revenue
     if not total.revenue and total.plan is None and not pipeline_extra:
-        return empty_page(header, "Нет выигранных сделок и плана").figure
+        return empty_page(header, _("Нет выигранных сделок и плана")).figure
     revenue, plan = float(total.revenue), None if total.plan is None else float(total.plan)
     run_rate = float(total.forecast_run_rate)
     expected = run_rate if running else revenue
     color = BLUE if plan is None else GREEN if expected >= plan else RED
 
     page = new_page(header)
-    figures = [("факт", money_text(revenue), INK)]
+    figures = [(_("факт"), money_text(revenue), INK)]
     if plan is not None:
-        figures.append(("план", money_text(plan), INK))
-        figures.append(("выполнено", percent_text(revenue / plan if plan else None), color))
+        figures.append((_("план"), money_text(plan), INK))
+        figures.append((_("выполнено"), percent_text(revenue / plan if plan else None), color))
     if running:
-        figures.append(("прогноз по темпу", money_text(run_rate), color))
-    figures.append(("сделок выиграно", count_text(total.deals_won), INK))
+        figures.append((_("прогноз по темпу"), money_text(run_rate), color))
+    figures.append((_("сделок выиграно"), count_text(total.deals_won), INK))
     top = page.bottom + page.height
     page.big_numbers(figures, y=top)
 
@@ -72,17 +73,17 @@ def plan_figure(report: PlanReport) -> Figure:
     fact = [float(d.cumulative) for d in days if d.day <= report.as_of_day]
     marks = []
     if plan is not None:
-        marks.append(EndMark(f"план {money_text(plan, unit=False)}", plan, INK, ""))
+        marks.append(EndMark(_("план {money}").format(money=_short(plan)), plan, INK, ""))
     if running:
-        marks.append(EndMark(f"темп {money_text(run_rate, unit=False)}", run_rate, color))
+        marks.append(EndMark(_("темп {money}").format(money=_short(run_rate)), run_rate, color))
         if pipeline_extra:
             pipeline = float(total.forecast_pipeline)
             marks.append(
-                EndMark(f"воронка {money_text(pipeline, unit=False)}", pipeline, BLUE, "D")
+                EndMark(_("воронка {money}").format(money=_short(pipeline)), pipeline, BLUE, "D")
             )
     elif fact:
         # over: the line ends at the period's end, and its end is the result
-        marks.append(EndMark(f"факт {money_text(revenue, unit=False)}", revenue, color, ""))
+        marks.append(EndMark(_("факт {money}").format(money=_short(revenue)), revenue, color, ""))
     box = (page.left + 96, page.bottom + 34, page.width - 96 - 250, page.height - 120)
     draw_cumulative(
         page,
@@ -98,8 +99,13 @@ def plan_figure(report: PlanReport) -> Figure:
     return page.figure
 
 
+def _short(money: float) -> str:
+    """Money on the chart's own axis, where the unit would only repeat itself."""
+    return money_text(money, unit=False)
+
+
 def _day_label(day: date, days: int) -> str:
-    return str(day.day) if days <= 31 else day.strftime("%d.%m")
+    return str(day.day) if days <= 31 else day_text(day)
 
 
 # --- funnel -----------------------------------------------------------------------------
@@ -110,12 +116,18 @@ def funnel_figure(report: FunnelReport) -> Figure:
     before = report.previous_total
     header = report_header(
         report.meta,
-        "Воронка сделок",
-        f"в работе {count_text(total.open_deals)} на {money_text(total.open_amount)}",
-        f"прошлый период {plural(before.deals, 'сделка', 'сделки', 'сделок')}",
+        _("Воронка сделок"),
+        _("в работе {deals} на {money}").format(
+            deals=count_text(total.open_deals), money=money_text(total.open_amount)
+        ),
+        _("прошлый период {value}").format(
+            value=ngettext("{n}\u00a0сделка", "{n}\u00a0сделок", before.deals).format(
+                n=count_text(before.deals)
+            )
+        ),
     )
     if not total.deals:
-        return empty_page(header, "Нет сделок в воронке").figure
+        return empty_page(header, _("Нет сделок в воронке")).figure
     several = len(report.pipelines) > 1
     rows: list[BarRow] = []
     for pipeline in report.pipelines:
@@ -124,7 +136,7 @@ def funnel_figure(report: FunnelReport) -> Figure:
         ordered = sorted(pipeline.rows, key=lambda r: r.semantics in FAILURE_WORDS)
         rows.extend(_stage_row(row) for row in ordered)
     layout = BarLayout(label_px=330)
-    legend = [("в работе", BLUE), ("успех", GREEN), ("провал", FAILURE_GREY)]
+    legend = [(_("в работе"), BLUE), (_("успех"), GREEN), (_("провал"), FAILURE_GREY)]
     return bar_page(header, rows, layout=layout, legend=legend).figure
 
 
@@ -149,24 +161,29 @@ def conversion_figure(report: ConversionReport) -> Figure:
     total, before = report.total, report.previous_total
     header = report_header(
         report.meta,
-        "Конверсия лидов по источникам",
-        f"всего {percent_text(total.conversion)} ({count_text(total.converted)} из "
-        f"{count_text(total.leads)})",
-        f"прошлый период {percent_text(before.conversion)}",
+        _("Конверсия лидов по источникам"),
+        _("всего {share} ({part} из {whole})").format(
+            share=percent_text(total.conversion),
+            part=count_text(total.converted),
+            whole=count_text(total.leads),
+        ),
+        _("прошлый период {value}").format(value=percent_text(before.conversion)),
     )
     if not total.leads:
-        return empty_page(header, "Нет новых лидов в этом периоде").figure
+        return empty_page(header, _("Нет новых лидов в этом периоде")).figure
     rows = [
         BarRow(
             source.source,
             (Segment(float(source.converted), GREEN),),
-            f"{count_text(source.converted)} из {count_text(source.leads)}  ·  "
-            f"{percent_text(source.conversion)}",
+            _("{part} из {whole}").format(
+                part=count_text(source.converted), whole=count_text(source.leads)
+            )
+            + f"  ·  {percent_text(source.conversion)}",
             track=float(source.leads),
         )
         for source in report.by_source
     ]
-    legend = [("лиды", GREY_LIGHT), ("сконвертированы", GREEN)]
+    legend = [(_("лиды"), GREY_LIGHT), (_("сконвертированы"), GREEN)]
     return bar_page(header, rows, layout=BarLayout(label_px=330), legend=legend).figure
 
 
@@ -177,12 +194,14 @@ def lost_figure(report: LostReport) -> Figure:
     total, before = report.total, report.previous_total
     header = report_header(
         report.meta,
-        "Причины потерь",
-        f"лидов {count_text(total.leads)}, сделок {count_text(total.deals)}",
-        f"прошлый период {count_text(before.count)}",
+        _("Причины потерь"),
+        _("лидов {leads}, сделок {deals}").format(
+            leads=count_text(total.leads), deals=count_text(total.deals)
+        ),
+        _("прошлый период {value}").format(value=count_text(before.count)),
     )
     if not report.reasons:
-        return empty_page(header, "Нет проигранных лидов и сделок").figure
+        return empty_page(header, _("Нет проигранных лидов и сделок")).figure
     ordered = sorted(report.reasons, key=lambda r: (-r.count, r.entity, r.reason))
     rows = []
     for reason in ordered:
@@ -190,7 +209,7 @@ def lost_figure(report: LostReport) -> Figure:
         value = count_text(reason.count)
         if deal and reason.amount:
             value += f"  ·  {money_text(reason.amount)}"
-        tag = "сделка" if deal else "лид"
+        tag = _("сделка") if deal else _("лид")
         rows.append(
             BarRow(
                 reason.reason,
@@ -199,7 +218,7 @@ def lost_figure(report: LostReport) -> Figure:
                 cells=(_tag(tag),),
             )
         )
-    legend = [("лиды", RED_LIGHT), ("сделки", RED)]
+    legend = [(_("лиды"), RED_LIGHT), (_("сделки"), RED)]
     layout = BarLayout(cell_px=(110,), label_px=320)
     return bar_page(header, rows, layout=layout, legend=legend).figure
 

@@ -39,6 +39,16 @@ def speaking(words: Words) -> Iterator[Words]:
         _words.reset(token)
 
 
+def in_force() -> Words | None:
+    """The words of the drawing under way, or None outside one.
+
+    For the few helpers other layers call outside a drawing too (``theme.duration_text``,
+    ``theme.phone_text``): they write Russian there unless the caller wraps them in
+    ``speaking(locales.words())``.
+    """
+    return _words.get(None)
+
+
 def current() -> Words:
     """The words of the drawing under way; drawing without words given is a bug of the caller."""
     try:
@@ -58,4 +68,16 @@ def _(message: str) -> str:
 
 
 def ngettext(singular: str, plural: str, n: int) -> str:
-    return current().ngettext(singular, plural, n)
+    """The form that goes with ``n``; a negative count takes its size's form ("-3 звонка")."""
+    return current().ngettext(singular, plural, abs(n))
+
+
+def say(message: str) -> str:
+    """``_`` for the helpers other layers call outside a drawing too: there, the Russian id."""
+    words = in_force()
+    return message if words is None else words.gettext(message)
+
+
+def N_(message: str) -> str:  # noqa: N802 - gettext's own name for a marker
+    """Mark a module constant for extraction; translate it with ``_()`` where it is shown."""
+    return message
