@@ -34,6 +34,7 @@ from tests.fakes.bot_world import (
     TEAM_CHAT,
     FakeBuilder,
     World,
+    button,
     buttons,
     make_world,
     write_world,
@@ -123,6 +124,12 @@ async def test_private_english_and_the_team_chat_russian_in_one_run(world: World
     assert labels[:4] == ["Today", "Yesterday", "Week", "Last week"]
     assert "Not contacted (5)" in private
     assert languages(world) == ["en"]  # the report itself was built in English
+    photo = world.fake.requests("sendPhoto")[0]
+    shown = world.fake.messages[max(k for k in world.fake.messages if k[0] == ADMIN)]
+    await world.send(tg.callback(button(photo, "Not contacted (5)"), sender=ANNA_EN, on=shown))
+    title = str(world.last("sendMessage").params["text"]).splitlines()[0]
+    assert title == "<b>Not contacted · Company · March 2026</b>"
+    assert languages(world) == ["en", "en"]
     # The same person in the team chat: everyone there reads Russian.
     mark = len(world.fake.calls)
     team = tg.group(TEAM_CHAT)
@@ -133,7 +140,7 @@ async def test_private_english_and_the_team_chat_russian_in_one_run(world: World
     question = await ask(world, "/coverage Anna week", ANNA_EN, team)
     assert "период — неделя 2–8 марта" in question.params["text"]
     assert "подходит нескольким" in question.params["text"]
-    assert languages(world) == ["en", "ru"]
+    assert languages(world) == ["en", "en", "ru"]
     assert russian_left(said_to(world, TEAM_CHAT, mark))  # Russian indeed, not just names
 
 

@@ -15,7 +15,7 @@ from aiogram.types import BufferedInputFile, CallbackQuery, Message
 from sqlmodel import Session
 
 from bot.access import Viewer
-from bot.labels import period_label
+from bot.labels import period_label, scope_name
 from bot.reporting import LIST_SOURCES
 from bot.telegram.callbacks import Action, ListCb, ReportCb, period_of, target_of
 from bot.telegram.deps import TelegramDeps
@@ -95,7 +95,8 @@ async def on_list(
         return
     await callback.answer()
     report = await make(deps, session, ask, render=False)
-    title = f"{list_label(name)} · {report.meta.scope.name} · {period_label(period)}"
+    scope = scope_name(report.meta.scope.kind, report.meta.scope.name)
+    title = f"{list_label(name)} · {scope} · {period_label(period)}"
     items = report.lists.get(name, ())
     text, pages = list_page(title, items, callback_data.page, deps.settings.list_page_size)
     markup = list_keyboard(callback_data, pages)
