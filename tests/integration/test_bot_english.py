@@ -203,3 +203,17 @@ async def test_the_command_menu_per_language_and_for_everyone_else(world: World)
     for menu in (menus[0, "en"], menus[1, None]):
         assert [d for d in menu.values() if CYRILLIC.search(d)] == []
         assert menu["start"] == "Get started"
+
+
+async def test_errors_reach_the_asker_in_their_language(world: World) -> None:
+    assert isinstance(world.builder, SpeakingBuilder)
+    world.builder.fail = RuntimeError("database on fire")
+    await ask(world, "/calls", ANNA_EN)
+    told = [c for c in world.fake.requests("sendMessage") if c.params["chat_id"] == ADMIN]
+    assert told[-1].params["text"] == (
+        "Something went wrong; the admin has been notified. Please try again later."
+    )
+    await ask(world, "/calls 2026-03-10..2026-03-01", ANNA_EN)
+    assert str(world.last("sendMessage").params["text"]).startswith("Couldn't do that: ")
+    await ask(world, "/calls", PEOPLE[HEAD], tg.group(TEAM_CHAT))
+    assert world.last("sendMessage").params["text"].startswith("Что-то пошло не так")
