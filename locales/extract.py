@@ -28,7 +28,7 @@ AREAS: dict[str, tuple[str, tuple[str, ...]]] = {
     "reports": ("reports", ()),
     "reports_game": (
         "reports",
-        ("game_*.py", "caption_game.py", "tables.py", "excel.py"),
+        ("game_*.py", "caption_game.py", "tables.py", "tables_*.py", "excel.py"),
     ),
     "bot": ("bot", ()),
     "bot_game": (
