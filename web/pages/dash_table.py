@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from locales import _
+from reports.kpi_words import kpi_word
 from web.pages import formats, texts
 
 LABEL_KEYS = ("employee", "source", "reason", "stage", "title")
@@ -96,7 +97,7 @@ def text_of(key: str, value: Any) -> str:  # noqa: PLR0911  (one answer per kind
 def _label(row: dict[str, Any]) -> str:
     for key in LABEL_KEYS:
         if isinstance(row.get(key), str):
-            return str(row[key])
+            return kpi_word(str(row[key]))  # "Без сотрудника", "Без источника" are kpi's words
     return "—" if row.get("employee_id", 0) is None else ""
 
 

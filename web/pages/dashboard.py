@@ -17,8 +17,9 @@ from multidict import MultiMapping
 from sqlmodel import Session
 
 from kpi.periods import Period, PeriodError, parse_period
-from locales import _, language
+from locales import _
 from reports.build import REPORT_NAMES, Report, build_report, report_json, report_xlsx
+from reports.kpi_words import kpi_word, period_label
 from reports.registry import SPECS
 from web.pages import formats, texts
 from web.pages.access import Choice, Opened, choices, open_link, pick
@@ -101,11 +102,6 @@ def plain_title(title: str) -> str:
     return rest if rest and not any(c.isalnum() for c in head) else title
 
 
-def period_label(period: Period) -> str:
-    """kpi names every period in both languages; the page takes the one in force."""
-    return period.label_en if language() == "en" else period.label_ru
-
-
 @dataclass(frozen=True)
 class Heading:
     """The report's heading line and meta line, as text in the language in force."""
@@ -120,7 +116,7 @@ def heading(report: Report) -> Heading:
     meta = report.meta
     as_of = meta.data_as_of
     return Heading(
-        scope=meta.scope.name,
+        scope=kpi_word(meta.scope.name),
         period=period_label(meta.period),
         previous=period_label(meta.previous),
         as_of="" if as_of is None else formats.moment(as_of.astimezone(meta.period.tz), year=True),
@@ -140,7 +136,7 @@ def _page(ctx: PagesContext, ask: Ask, report: Report | None) -> str:
         ask=ask,
         tabs=tabs,
         report=report,
-        title=plain_title(report.title) if report is not None else "",
+        title=plain_title(_(report.title)) if report is not None else "",
         table=table_of(report.data) if report is not None else None,
         head=heading(report) if report is not None else None,
         expires=None if expires is None else formats.full_day(expires.astimezone(ctx.settings.tz)),

@@ -24,6 +24,7 @@ from kpi.scope import Scope
 from kpi.settings import KpiSettings
 from locales import _
 from reports.build import build_report
+from reports.kpi_words import kpi_word
 from store.models import Deal
 from web.pages import formats, texts
 
@@ -54,6 +55,7 @@ class Bar:
     fact: str
     plan: str
     percent: int  # fact / plan, in whole percent (may pass 100)
+    share: str  # the same as text: '76 %' or '76%'
     width: float  # the bar's fill, 0..100
     expected: float | None  # where "on pace" stands, 0..100
     status: str  # met, on_track, behind, missed
@@ -134,6 +136,7 @@ def _bars(kpi_total: dict[str, Any]) -> tuple[Bar, ...]:
                 fact=figure_text(name, figure["fact"]),
                 plan=figure_text(name, figure["plan"]),
                 percent=int(share * 100),
+                share=formats.percent(int(share * 100) / 100),
                 width=float(min(share, Decimal(1)) * 100),
                 expected=None
                 if expected is None
@@ -227,7 +230,7 @@ def tv_figures(
         today_totals = tuple(t for t in today_totals if t.key in CONTEST_TOTALS)
         month_totals = tuple(t for t in month_totals if t.key in CONTEST_TOTALS)
     return TvFigures(
-        scope_name=scope.name,
+        scope_name=kpi_word(scope.name),
         employees=len(scope.employees),
         board=board,
         plan=bars,
