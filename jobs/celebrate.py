@@ -22,11 +22,12 @@ from jobs.deliver import Message, Outcome, deliver_pending, result_of, text_send
 from jobs.deps import JobDeps, JobResult, Run
 from jobs.freshness import ensure_fresh
 from jobs.team import scope_of
-from jobs.texts import Text, deal_won, period_label, plan_met, render, team_name
+from jobs.texts import Text, deal_won, plan_met, render, team_name
 from kpi.deals import deal_won as is_won
 from kpi.kpiplan import kpi_report
 from kpi.periods import parse_period
 from kpi.scope import Scope, ScopeError
+from reports.kpi_words import period_label
 from reports.text import Fmt
 from store.models import Deal
 

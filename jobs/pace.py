@@ -28,10 +28,11 @@ from jobs.deps import JobDeps, JobResult, Run
 from jobs.freshness import Freshness, ensure_fresh, stale_blocks
 from jobs.people import People
 from jobs.slots import check_slot
-from jobs.texts import pace_note, pace_summary, period_label, render
+from jobs.texts import pace_note, pace_summary, render
 from kpi.kpiplan import KpiReport, Metric, kpi_report
 from kpi.periods import day_start, parse_period
 from kpi.scope import ScopeError, company_scope, department_scope
+from reports.kpi_words import period_label
 from reports.markup import Block
 from reports.text import Fmt
 

@@ -14,15 +14,14 @@ from decimal import Decimal
 
 from kpi.kpiplan import Metric
 from kpi.missed_live import Card
-from kpi.periods import Period
-from locales import N_, _, language
+from locales import N_, _
 from reports.caption import bitrix, telegram
+from reports.kpi_words import kpi_word
 from reports.markup import TELEGRAM_MESSAGE, Block, Line, Span, b, block, line, link, listing
 from reports.text import Fmt, number, short
 
 Text = tuple[str, str]  # (Telegram HTML, Bitrix24 BB-code)
 FIELD = re.compile(r"\{(\w+)\}")
-COMPANY = N_("Компания")  # kpi.scope's name of the whole company
 # The plan metrics' names as the alerts write them (kpi keeps only their keys).
 METRIC_NAMES = {
     "calls": N_("Звонки"),
@@ -66,16 +65,6 @@ def phone_text(digits: str) -> str:
     if len(digits) == 11 and digits.isdigit() and digits[0] == "7":
         return f"+7 {digits[1:4]} {digits[4:7]}-{digits[7:9]}-{digits[9:]}"
     return digits or _("номер скрыт")
-
-
-def kpi_word(text: str) -> str:
-    """A name kpi gives (the company scope's) in the language in force."""
-    return _(COMPANY) if text == COMPANY else text
-
-
-def period_label(period: Period) -> str:
-    """'март 2026' or 'March 2026': kpi names every period in both languages."""
-    return period.label_en if language() == "en" else period.label_ru
 
 
 def team_name(scope_name: str) -> str:
