@@ -24,8 +24,10 @@ from kpi.common import ReportMeta
 from kpi.periods import Period
 from kpi.scope import Scope
 from kpi.settings import KpiSettings
+from locales import _
 from reports.caption import captions
 from reports.excel import workbook_bytes
+from reports.kpi_words import kpi_word, period_label, scope_kind
 from reports.lists import ListItem, drill_down
 from reports.registry import REPORT_NAMES, SPECS
 from reports.tables import report_tables
@@ -52,7 +54,7 @@ class ReportError(ValueError):
 @dataclass(frozen=True)
 class Report:
     name: str
-    title: str  # "🏆 Рейтинг"
+    title: str  # "🏆 Рейтинг", in the language it was built in
     figures: Any  # the kpi result object
     meta: ReportMeta
     png: bytes | None  # None when not rendered or when rendering failed
@@ -111,10 +113,10 @@ def assemble(
     spec = SPECS[check_name(name)]
     fmt = fmt_for(settings, now)
     lists = drill_down(spec.name, figures, fmt)
-    texts = captions(spec.name, spec.title, figures, fmt, lists)
+    texts = captions(spec.name, spec.label, figures, fmt, lists)
     return Report(
         name=spec.name,
-        title=spec.title,
+        title=spec.label,
         figures=figures,
         meta=figures.meta,
         png=_png(figures) if render else None,
@@ -142,19 +144,18 @@ def report_json(report: Report) -> str:
 
 def _summary(report: Report) -> list[tuple[str, Any]]:
     meta = report.meta
-    scope = {"company": "Компания", "department": "Отдел", "employee": "Сотрудник"}
     return [
-        ("Отчёт", f"{report.title} ({report.name})"),
-        ("Период", meta.period.label_ru),
-        ("Начало", meta.period.start),
-        ("Конец (не включая)", meta.period.end),
-        ("Предыдущий период", meta.previous.label_ru),
-        ("Предыдущий: начало", meta.previous.start),
-        ("Предыдущий: конец", meta.previous.end),
-        ("Выборка", f"{scope.get(meta.scope.kind, meta.scope.kind)}: {meta.scope.name}"),
-        ("Сотрудников", len(meta.scope.employees)),
-        ("Данные на", meta.data_as_of if meta.data_as_of is not None else "не загружены"),
-        ("Сформирован", report.built_at),
+        (_("Отчёт"), f"{report.title} ({report.name})"),
+        (_("Период"), period_label(meta.period)),
+        (_("Начало"), meta.period.start),
+        (_("Конец (не включая)"), meta.period.end),
+        (_("Предыдущий период"), period_label(meta.previous)),
+        (_("Предыдущий: начало"), meta.previous.start),
+        (_("Предыдущий: конец"), meta.previous.end),
+        (_("Выборка"), f"{scope_kind(meta.scope.kind)}: {kpi_word(meta.scope.name)}"),
+        (_("Сотрудников"), len(meta.scope.employees)),
+        (_("Данные на"), meta.data_as_of if meta.data_as_of is not None else _("не загружены")),
+        (_("Сформирован"), report.built_at),
     ]
 
 

@@ -6,7 +6,12 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+import locales
+from charts.theme import duration_text
+from charts.words import speaking
 from kpi.common import ReportMeta
+from locales import _
+from reports.kpi_words import kpi_word, period_label
 from reports.lists import ListItem
 from reports.markup import Block, Line, Span, b, block, i, line, link, listing
 from reports.text import Fmt, short
@@ -36,9 +41,9 @@ Body = Callable[[Any, Ctx], list[Block]]
 
 def head(title: str, meta: ReportMeta) -> Block:
     """'<b>🏆 Рейтинг</b> · ноябрь 2026 · Отдел продаж' (the company scope goes unsaid)."""
-    parts: list[str | Span] = [b(title), f" · {meta.period.label_ru}"]
+    parts: list[str | Span] = [b(title), f" · {period_label(meta.period)}"]
     if meta.scope.kind != "company":
-        parts.append(f" · {short(meta.scope.name)}")
+        parts.append(f" · {name(meta.scope.name)}")
     return Block((line(*parts),), keep=True)
 
 
@@ -70,5 +75,17 @@ def with_change(text: str, delta: str) -> str:
     return f"{text} {delta}" if delta else text
 
 
-def nothing(text: str = "Нет данных за период") -> Block:
-    return block(line(i(text)))
+def nothing(text: str | None = None) -> Block:
+    """An italic 'nothing to show' line; ``text`` already in the reader's language."""
+    return block(line(i(_("Нет данных за период") if text is None else text)))
+
+
+def name(text: str) -> str:
+    """A row's name for a caption: kpi's own words ('Итого') translated, then shortened."""
+    return short(kpi_word(text))
+
+
+def duration(seconds: float | None) -> str:
+    """charts' duration ('12 мин', '2 ч 05 мин') in the reader's language, not a chart's."""
+    with speaking(locales.words()):
+        return duration_text(seconds)

@@ -6,58 +6,84 @@ from collections.abc import Mapping
 from decimal import Decimal
 from types import MappingProxyType
 
-from charts.draw_kpi import METRIC_NAMES
 from kpi.coverage import CoverageReport
 from kpi.kpiplan import KpiReport, Metric
 from kpi.rating import RatingReport, RatingRow
 from kpi.tasks import TasksReport
-from reports.caption_common import Ctx, first, items_block, joined, nothing, with_change
-from reports.markup import Block, Line, b, block, line, listing
-from reports.text import (
-    change,
-    count,
-    number,
-    percent,
-    plural,
-    points,
-    rank_change,
-    ratio,
-    short,
-    spaced,
-)
+from locales import N_, _, ngettext
+from reports.caption_common import Ctx, first, items_block, joined, name, nothing, with_change
+from reports.markup import Block, Line, b, block, line, listing, phrase
+from reports.text import change, count, number, percent, points, rank_change, ratio, spaced
 
+# Shown as ``status_word``; tables.py reads the marks and translates the words itself.
 STATUS = MappingProxyType(
     {
-        "met": ("✅", "выполнено"),
-        "on_track": ("🟢", "в графике"),
-        "behind": ("🟠", "отстаёт"),
-        "missed": ("🔴", "не выполнено"),
+        "met": ("✅", N_("выполнено")),
+        "on_track": ("🟢", N_("в графике")),
+        "behind": ("🟠", N_("отстаёт")),
+        "missed": ("🔴", N_("не выполнено")),
+    }
+)
+# The kpi metrics as a caption names them (charts keep their own table for the axes).
+METRIC_NAMES = MappingProxyType(
+    {
+        "calls": N_("Звонки"),
+        "successful_calls": N_("Успешные звонки"),
+        "talk_minutes": N_("Минуты разговоров"),
+        "meetings": N_("Встречи"),
+        "emails": N_("Письма"),
+        "new_deals": N_("Новые сделки"),
+        "revenue": N_("Выручка"),
     }
 )
 
 
+def status_word(status: str) -> str:
+    """'behind' -> 'отстаёт' / 'behind'; an unknown status as it is."""
+    found = STATUS.get(status)
+    return status if found is None else _(found[1])
+
+
+def metric_name(key: str) -> str:
+    """'calls' -> 'Звонки' / 'Calls'; an unknown metric as its key."""
+    found = METRIC_NAMES.get(key)
+    return key if found is None else _(found)
+
+
+def _deals(n: int) -> str:
+    return ngettext("{n}\u00a0сделка", "{n}\u00a0сделок", n).format(n=count(n))
+
+
+def _rating_details(row: RatingRow, ctx: Ctx) -> str:
+    calls, emails = row.successful_calls, row.emails
+    meetings, deals = row.meetings, row.deals_won
+    return joined(
+        ngettext("звонки {n}", "звонки {n}", calls).format(n=count(calls)) if calls else "",
+        ngettext("письма {n}", "письма {n}", emails).format(n=count(emails)) if emails else "",
+        ngettext("встречи {n}", "встречи {n}", meetings).format(n=count(meetings))
+        if meetings
+        else "",
+        ngettext("сделки {n}", "сделки {n}", deals).format(n=count(deals)) if deals else "",
+        ctx.fmt.money(row.revenue) if row.revenue else "",
+    )
+
+
 def _rating_line(row: RatingRow, ctx: Ctx, streaks: Mapping[int, str]) -> Line:
     head = line(
-        f"{row.rank}. ", b(short(row.employee)) if row.rank == 1 else short(row.employee), " — "
+        f"{row.rank}. ", b(name(row.employee)) if row.rank == 1 else name(row.employee), " — "
     ) + line(with_change(points(row.points), rank_change(row.rank_change)))
     streak = streaks.get(row.employee_id or 0)
     if streak:
         head += line(f" 🔥{streak}")
     if not ctx.long:
         return head
-    details = joined(
-        f"звонки {count(row.successful_calls)}" if row.successful_calls else "",
-        f"письма {count(row.emails)}" if row.emails else "",
-        f"встречи {count(row.meetings)}" if row.meetings else "",
-        f"сделки {count(row.deals_won)}" if row.deals_won else "",
-        ctx.fmt.money(row.revenue) if row.revenue else "",
-    )
+    details = _rating_details(row, ctx)
     return head + line(f" ({details})") if details else head
 
 
 def rating(report: RatingReport, ctx: Ctx) -> list[Block]:
     if not report.rows:
-        return [nothing("Нет сотрудников в выборке")]
+        return [nothing(_("Нет сотрудников в выборке"))]
     rows = report.rows
     shown = first(rows, ctx)
     # "🔥 N": the leaders' running streaks, when the rating was built with them
@@ -65,29 +91,32 @@ def rating(report: RatingReport, ctx: Ctx) -> list[Block]:
     blocks = [listing([_rating_line(row, ctx, streaks) for row in shown], len(shown))]
     if len(rows) > len(shown):
         last = rows[-1]
-        blocks.append(block(line(f"Замыкает: {short(last.employee)} — {points(last.points)}")))
+        closing = _("Замыкает: {name} — {points}")
+        blocks.append(
+            block(line(closing.format(name=name(last.employee), points=points(last.points))))
+        )
     total, before = report.total, report.previous_total
     blocks.append(
         block(
-            line(
-                "Всего: ",
-                b(points(total.points)),
-                spaced(change(total.points, before.points)),
-                " · ",
-                joined(
-                    plural(total.deals_won, "сделка", "сделки", "сделок"),
-                    ctx.fmt.money(total.revenue),
-                ),
+            phrase(
+                _("Всего: {points}{change} · {deals}"),
+                points=b(points(total.points)),
+                change=spaced(change(total.points, before.points)),
+                deals=joined(_deals(total.deals_won), ctx.fmt.money(total.revenue)),
             )
         )
     )
     return blocks
 
 
+def _part(part: int, whole: int) -> str:
+    return _("{part} из {whole}").format(part=count(part), whole=count(whole))
+
+
 def coverage(report: CoverageReport, ctx: Ctx) -> list[Block]:
     total, before = report.total, report.previous_total
     if total.clients == 0:
-        return [nothing("У сотрудников нет закреплённых клиентов")]
+        return [nothing(_("У сотрудников нет закреплённых клиентов"))]
     delta = (
         ""
         if before.coverage is None
@@ -95,13 +124,17 @@ def coverage(report: CoverageReport, ctx: Ctx) -> list[Block]:
     )
     blocks = [
         block(
-            line(
-                "Охвачено ",
-                b(f"{count(total.covered)} из {count(total.clients)}"),
-                f" клиентов ({percent(total.coverage)})",
-                spaced(delta),
+            phrase(
+                _("Охвачено {covered} клиентов ({share}){change}"),
+                covered=b(_part(total.covered, total.clients)),
+                share=percent(total.coverage),
+                change=spaced(delta),
             ),
-            line(f"Ключевые: {count(total.key_covered)} из {count(total.key_clients)}")
+            line(
+                _("Ключевые: {covered}").format(
+                    covered=_part(total.key_covered, total.key_clients)
+                )
+            )
             if total.key_clients
             else (),
         )
@@ -113,38 +146,67 @@ def coverage(report: CoverageReport, ctx: Ctx) -> list[Block]:
     if len(ranked) > 1:
         lines = [
             line(
-                f"{short(r.employee)} — {percent(r.coverage)}",
-                f" ({count(r.covered)} из {count(r.clients)})",
+                f"{name(r.employee)} — {percent(r.coverage)}", f" ({_part(r.covered, r.clients)})"
             )
             for r in first(ranked, ctx)
         ]
-        blocks += [block(line("Меньше всего охвачено:")), listing(lines, len(ranked))]
+        blocks += [block(line(_("Меньше всего охвачено:"))), listing(lines, len(ranked))]
     uncovered = ctx.lists.get("uncovered", ())
     if uncovered:
         blocks += [
-            block(line(f"Без внимания ({count(len(uncovered))}):")),
+            block(line(_("Без внимания ({n}):").format(n=count(len(uncovered))))),
             items_block(uncovered, ctx),
         ]
     return blocks
 
 
-def _metric_line(name: str, m: Metric, before: Metric, ctx: Ctx) -> Line:
+def _metric_line(key: str, m: Metric, before: Metric, ctx: Ctx) -> Line:
     def show(value: Decimal | None) -> str:
-        if name == "revenue":
+        if key == "revenue":
             return ctx.fmt.money(value)
         return "—" if value is None else number(value)
 
     delta = change(m.fact, before.fact, show=show)
     tail = f" · {delta}" if delta else ""
     if m.plan is None or m.status is None:
-        return line(f"▫️ {METRIC_NAMES[name]}: {show(m.fact)} (без плана){tail}")
-    mark, word = STATUS.get(m.status, ("▫️", m.status))
+        text = _("{metric}: {fact} (без плана)").format(metric=metric_name(key), fact=show(m.fact))
+        return line(f"▫️ {text}{tail}")
+    mark = STATUS.get(m.status, ("▫️", m.status))[0]
     share = percent(ratio(m.fact, m.plan))
-    return line(
-        f"{mark} {METRIC_NAMES[name]}: ",
-        b(show(m.fact)),
-        f" из {show(m.plan)} ({share}), {word}{tail}",
+    return phrase(
+        f"{mark} " + _("{metric}: {fact} из {plan} ({share}), {status}") + "{tail}",
+        metric=metric_name(key),
+        fact=b(show(m.fact)),
+        plan=show(m.plan),
+        share=share,
+        status=status_word(m.status),
+        tail=tail,
     )
+
+
+def _behind(report: KpiReport, ctx: Ctx) -> list[Block]:
+    behind = [
+        (
+            r,
+            [
+                metric_name(n).lower()
+                for n, m in r.metrics.items()
+                if m.status in ("behind", "missed")
+            ],
+        )
+        for r in report.rows
+    ]
+    behind = [(r, names) for r, names in behind if names]
+    if len(report.rows) <= 1 or not behind:
+        return []
+    people = len(report.rows)
+    head = ngettext(
+        "Отстают: {behind} из {n}\u00a0сотрудника",
+        "Отстают: {behind} из {n}\u00a0сотрудников",
+        people,
+    ).format(behind=count(len(behind)), n=count(people))
+    lines = [line(f"{name(r.employee)}: {', '.join(names)}") for r, names in first(behind, ctx)]
+    return [block(line(head)), listing(lines, len(behind))]
 
 
 def kpi(report: KpiReport, ctx: Ctx) -> list[Block]:
@@ -154,45 +216,19 @@ def kpi(report: KpiReport, ctx: Ctx) -> list[Block]:
     if not metrics:
         metrics = list(row.metrics.items())
     blocks = [block(*(_metric_line(n, m, previous.get(n, m), ctx) for n, m in metrics))]
-    behind = [
-        (
-            r,
-            [
-                METRIC_NAMES[n].lower()
-                for n, m in r.metrics.items()
-                if m.status in ("behind", "missed")
-            ],
-        )
-        for r in report.rows
-    ]
-    behind = [(r, names) for r, names in behind if names]
-    if len(report.rows) > 1 and behind:
-        blocks.append(
-            block(
-                line(
-                    f"Отстают: {count(len(behind))} из "
-                    + plural(len(report.rows), "сотрудника", "сотрудников", "сотрудников")
-                )
-            )
-        )
-        lines = [
-            line(f"{short(r.employee)}: {', '.join(names)}") for r, names in first(behind, ctx)
-        ]
-        blocks.append(listing(lines, len(behind)))
-    return blocks
+    return blocks + _behind(report, ctx)
 
 
 def tasks(report: TasksReport, ctx: Ctx) -> list[Block]:
     total, before = report.total, report.previous_total
     blocks = [
         block(
-            line(
-                "Выполнено ",
-                b(count(total.completed)),
-                spaced(change(total.completed, before.completed)),
-                " · просрочено ",
-                b(count(total.overdue)),
-                spaced(change(total.overdue, before.overdue)),
+            phrase(
+                _("Выполнено {done}{done_change} · просрочено {overdue}{overdue_change}"),
+                done=b(count(total.completed)),
+                done_change=spaced(change(total.completed, before.completed)),
+                overdue=b(count(total.overdue)),
+                overdue_change=spaced(change(total.overdue, before.overdue)),
             )
         )
     ]
@@ -200,13 +236,13 @@ def tasks(report: TasksReport, ctx: Ctx) -> list[Block]:
     if len(report.rows) > 1 and late:
         lines = [
             line(
-                f"{short(r.employee)} — просрочено {count(r.overdue)}",
-                f", выполнено {count(r.completed)}",
+                _("{name} — просрочено {n}").format(name=name(r.employee), n=count(r.overdue)),
+                _(", выполнено {n}").format(n=count(r.completed)),
             )
             for r in first(late, ctx)
         ]
-        blocks += [block(line("Больше всего просрочено:")), listing(lines, len(late))]
+        blocks += [block(line(_("Больше всего просрочено:"))), listing(lines, len(late))]
     overdue = ctx.lists.get("overdue", ())
     if overdue:
-        blocks += [block(line("Просрочены:")), items_block(overdue, ctx)]
+        blocks += [block(line(_("Просрочены:"))), items_block(overdue, ctx)]
     return blocks

@@ -9,55 +9,72 @@ from kpi.conversion import ConversionReport, LeadCounts
 from kpi.funnel import FunnelReport
 from kpi.lost import LostReport
 from kpi.plan import PlanReport, PlanRow
-from reports.caption_common import Ctx, first, joined, nothing
-from reports.markup import Block, Line, b, block, line, listing
-from reports.text import change, count, percent, plural, ratio, short, spaced
+from locales import N_, _, ngettext
+from reports.caption_common import Ctx, first, joined, name, nothing
+from reports.markup import Block, Line, b, block, line, listing, phrase
+from reports.text import change, count, day, percent, ratio, short, spaced
 
-ENTITY = {"lead": "лиды", "deal": "сделки"}
+ENTITY = {"lead": N_("лиды"), "deal": N_("сделки")}
+
+
+def _deals(n: int) -> str:
+    return ngettext("{n}\u00a0сделка", "{n}\u00a0сделок", n).format(n=count(n))
+
+
+def _leads(n: int) -> str:
+    return ngettext("{n}\u00a0лид", "{n}\u00a0лидов", n).format(n=count(n))
 
 
 def _of_plan(row: PlanRow, ctx: Ctx) -> str:
     if row.plan is None:
         return ctx.fmt.money(row.revenue)
     share = percent(ratio(row.revenue, row.plan))
-    return f"{ctx.fmt.money(row.revenue)} из {ctx.fmt.money(row.plan)} ({share})"
+    return _("{revenue} из {plan} ({share})").format(
+        revenue=ctx.fmt.money(row.revenue), plan=ctx.fmt.money(row.plan), share=share
+    )
+
+
+def _forecast(row: PlanRow, ctx: Ctx) -> Line:
+    share = f" ({percent(ratio(row.forecast_run_rate, row.plan))})" if row.plan else ""
+    return phrase(
+        _("Прогноз: по темпу {run_rate}{share}, по воронке {pipeline}"),
+        run_rate=b(ctx.fmt.money(row.forecast_run_rate)),
+        share=share,
+        pipeline=ctx.fmt.money(row.forecast_pipeline),
+    )
 
 
 def plan(report: PlanReport, ctx: Ctx) -> list[Block]:
     # the total of one person's scope is that person's row
     row, before = report.total, report.previous_total
     running = ctx.fmt.now.astimezone(UTC) < report.meta.period.end.astimezone(UTC)
+    target = (
+        _("План {plan}, выполнено {share}").format(
+            plan=ctx.fmt.money(row.plan), share=percent(ratio(row.revenue, row.plan))
+        )
+        if row.plan is not None
+        else _("План не задан")
+    )
     lines: list[Line] = [
-        line(
-            "Выручка ",
-            b(ctx.fmt.money(row.revenue)),
-            spaced(change(row.revenue, before.revenue, show=ctx.fmt.money)),
+        phrase(
+            _("Выручка {revenue}{change}"),
+            revenue=b(ctx.fmt.money(row.revenue)),
+            change=spaced(change(row.revenue, before.revenue, show=ctx.fmt.money)),
         ),
-        line(
-            f"План {ctx.fmt.money(row.plan)}, выполнено {percent(ratio(row.revenue, row.plan))}"
-            if row.plan is not None
-            else "План не задан"
-        ),
+        line(target),
     ]
     if running:
-        lines.append(
-            line(
-                "Прогноз: по темпу ",
-                b(ctx.fmt.money(row.forecast_run_rate)),
-                f" ({percent(ratio(row.forecast_run_rate, row.plan))})" if row.plan else "",
-                f", по воронке {ctx.fmt.money(row.forecast_pipeline)}",
-            )
-        )
-    lines.append(line("Выиграно ", plural(row.deals_won, "сделка", "сделки", "сделок")))
+        lines.append(_forecast(row, ctx))
+    lines.append(line(_("Выиграно {deals}").format(deals=_deals(row.deals_won))))
     blocks = [block(*lines)]
     people = sorted(
         (r for r in report.rows if r.revenue or r.plan), key=lambda r: (-r.revenue, r.employee)
     )
     if len(report.rows) > 1 and people:
         blocks += [
-            block(line("По менеджерам:")),
+            block(line(_("По менеджерам:"))),
             listing(
-                [line(f"{short(r.employee)} — {_of_plan(r, ctx)}") for r in first(people, ctx)],
+                [line(f"{name(r.employee)} — {_of_plan(r, ctx)}") for r in first(people, ctx)],
                 len(people),
             ),
         ]
@@ -67,19 +84,21 @@ def plan(report: PlanReport, ctx: Ctx) -> list[Block]:
 def funnel(report: FunnelReport, ctx: Ctx) -> list[Block]:
     total, before = report.total, report.previous_total
     if total.deals == 0:
-        return [nothing("В воронке нет сделок")]
+        return [nothing(_("В воронке нет сделок"))]
     money = ctx.fmt.money
     blocks = [
         block(
-            line(
-                "В работе ",
-                b(plural(total.open_deals, "сделка", "сделки", "сделок")),
-                f" на {money(total.open_amount)}",
+            phrase(
+                _("В работе {deals} на {money}"),
+                deals=b(_deals(total.open_deals)),
+                money=money(total.open_amount),
             ),
             line(
-                f"Всего в воронке {count(total.deals)}",
-                spaced(change(total.deals, before.deals)),
-                f" на {money(total.amount)}",
+                _("Всего в воронке {n}{change} на {money}").format(
+                    n=count(total.deals),
+                    change=spaced(change(total.deals, before.deals)),
+                    money=money(total.amount),
+                )
             ),
         )
     ]
@@ -90,9 +109,11 @@ def funnel(report: FunnelReport, ctx: Ctx) -> list[Block]:
         shown = stages if ctx.long else stages[: ctx.items + 2]
         blocks += [
             block(
-                line(
-                    b(short(pipeline.pipeline)),
-                    f": {count(pipeline.deals)} на {money(pipeline.amount)}",
+                phrase(
+                    _("{pipeline}: {n} на {money}"),
+                    pipeline=b(short(pipeline.pipeline)),
+                    n=count(pipeline.deals),
+                    money=money(pipeline.amount),
                 )
             ),
             listing(
@@ -104,31 +125,46 @@ def funnel(report: FunnelReport, ctx: Ctx) -> list[Block]:
 
 
 def _conversion_text(row: LeadCounts) -> str:
-    return f"{plural(row.leads, 'лид', 'лида', 'лидов')}, конверсия {percent(row.conversion)}"
+    return _("{leads}, конверсия {share}").format(
+        leads=_leads(row.leads), share=percent(row.conversion)
+    )
 
 
-def conversion(report: ConversionReport, ctx: Ctx) -> list[Block]:
+def _conversion_head(report: ConversionReport) -> Block:
     total, before = report.total, report.previous_total
-    if total.leads == 0:
-        return [nothing("Новых лидов за период не было")]
     delta = (
         ""
         if before.conversion is None
         else change(total.conversion or 0.0, before.conversion, kind="pp")
     )
-    blocks = [
-        block(
-            line("Лидов ", b(count(total.leads)), spaced(change(total.leads, before.leads))),
-            line(
-                f"Сконвертировано {count(total.converted)} ({percent(total.conversion)})",
-                spaced(delta),
-                f" · в сделки {count(total.to_deals)} · в продажи {count(total.to_won)}",
-            ),
+    converted = _("Сконвертировано {n} ({share}){change} · в сделки {deals} · в продажи {won}")
+    return block(
+        phrase(
+            _("Лидов {n}{change}"),
+            n=b(count(total.leads)),
+            change=spaced(change(total.leads, before.leads)),
         ),
-        block(line("По источникам:")),
+        line(
+            converted.format(
+                n=count(total.converted),
+                share=percent(total.conversion),
+                change=spaced(delta),
+                deals=count(total.to_deals),
+                won=count(total.to_won),
+            )
+        ),
+    )
+
+
+def conversion(report: ConversionReport, ctx: Ctx) -> list[Block]:
+    if report.total.leads == 0:
+        return [nothing(_("Новых лидов за период не было"))]
+    blocks = [
+        _conversion_head(report),
+        block(line(_("По источникам:"))),
         listing(
             [
-                line(f"{short(r.source)} — {_conversion_text(r)}")
+                line(f"{name(r.source)} — {_conversion_text(r)}")
                 for r in first(report.by_source, ctx)
             ],
             len(report.by_source),
@@ -136,16 +172,16 @@ def conversion(report: ConversionReport, ctx: Ctx) -> list[Block]:
     ]
     if ctx.long:
         blocks += [
-            block(line("По типам:")),
-            listing([line(f"{r.name} — {_conversion_text(r)}") for r in report.by_type]),
+            block(line(_("По типам:"))),
+            listing([line(f"{name(r.name)} — {_conversion_text(r)}") for r in report.by_type]),
         ]
         people = [r for r in report.rows if r.leads]
         if len(report.rows) > 1 and people:
             blocks += [
-                block(line("По сотрудникам:")),
+                block(line(_("По сотрудникам:"))),
                 listing(
                     [
-                        line(f"{short(r.employee)} — {_conversion_text(r)}")
+                        line(f"{name(r.employee)} — {_conversion_text(r)}")
                         for r in first(people, ctx)
                     ],
                     len(people),
@@ -157,26 +193,23 @@ def conversion(report: ConversionReport, ctx: Ctx) -> list[Block]:
 def lost(report: LostReport, ctx: Ctx) -> list[Block]:
     total, before = report.total, report.previous_total
     if total.count == 0:
-        return [nothing("Потерь за период нет")]
+        return [nothing(_("Потерь за период нет"))]
     blocks = [
         block(
-            line(
-                "Потеряно ",
-                b(
-                    joined(
-                        plural(total.leads, "лид", "лида", "лидов"),
-                        plural(total.deals, "сделка", "сделки", "сделок"),
-                    )
-                ),
-                spaced(change(total.count, before.count)),
+            phrase(
+                _("Потеряно {what}{change}"),
+                what=b(joined(_leads(total.leads), _deals(total.deals))),
+                change=spaced(change(total.count, before.count)),
             ),
-            line(f"На сумму {ctx.fmt.money(total.amount)}") if total.amount else (),
+            line(_("На сумму {money}").format(money=ctx.fmt.money(total.amount)))
+            if total.amount
+            else (),
         ),
-        block(line("Причины:")),
+        block(line(_("Причины:"))),
         listing(
             [
                 line(
-                    f"{short(r.reason)} ({ENTITY[r.entity]}) — {count(r.count)}",
+                    f"{short(r.reason)} ({_(ENTITY[r.entity])}) — {count(r.count)}",
                     f", {ctx.fmt.money(r.amount)}" if r.amount else "",
                 )
                 for r in first(report.reasons, ctx)
@@ -186,11 +219,16 @@ def lost(report: LostReport, ctx: Ctx) -> list[Block]:
     ]
     people = sorted((r for r in report.rows if r.count), key=lambda r: (-r.count, r.employee))
     if ctx.long and len(report.rows) > 1 and people:
+        each = _("{name} — лидов {leads}, сделок {deals}")
         blocks += [
-            block(line("По сотрудникам:")),
+            block(line(_("По сотрудникам:"))),
             listing(
                 [
-                    line(f"{short(r.employee)} — лидов {count(r.leads)}, сделок {count(r.deals)}")
+                    line(
+                        each.format(
+                            name=name(r.employee), leads=count(r.leads), deals=count(r.deals)
+                        )
+                    )
                     for r in first(people, ctx)
                 ],
                 len(people),
@@ -201,18 +239,20 @@ def lost(report: LostReport, ctx: Ctx) -> list[Block]:
 
 def abc(report: AbcReport, ctx: Ctx) -> list[Block]:
     total, before = report.total, report.previous_total
-    window = f"{report.first_day:%d.%m.%Y}–{report.last_day:%d.%m.%Y}, {report.months} мес."
+    window = _("{first}–{last}, {months} мес.").format(
+        first=day(report.first_day), last=day(report.last_day), months=report.months
+    )
     if total.companies == 0:
-        return [nothing(f"Нет выручки с компаниями за {window}")]
+        return [nothing(_("Нет выручки с компаниями за {window}").format(window=window))]
     counts = total.counts
     blocks = [
         block(
-            line(f"Окно: {window}"),
-            line(
-                "Компаний с выручкой ",
-                b(count(total.companies)),
-                spaced(change(total.companies, before.companies)),
-                f" на {ctx.fmt.money(total.revenue)}",
+            line(_("Окно: {window}").format(window=window)),
+            phrase(
+                _("Компаний с выручкой {n}{change} на {money}"),
+                n=b(count(total.companies)),
+                change=spaced(change(total.companies, before.companies)),
+                money=ctx.fmt.money(total.revenue),
             ),
             line(
                 " · ".join(f"{k}: {count(counts.get(k, 0))}" for k in ABC),
@@ -220,7 +260,7 @@ def abc(report: AbcReport, ctx: Ctx) -> list[Block]:
                 " · ".join(f"{k}: {count(counts.get(k, 0))}" for k in XYZ),
             ),
         ),
-        block(line("Крупнейшие:")),
+        block(line(_("Крупнейшие:"))),
         listing(
             [
                 line(f"{r.rank}. {short(r.title)} — {ctx.fmt.money(r.revenue)}, {r.abc}{r.xyz}")

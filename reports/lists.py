@@ -13,19 +13,40 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import Any
 
+import locales
 from charts.theme import phone_text
+from charts.words import speaking
 from kpi.coverage import CoverageReport
 from kpi.missed import MissedReport
 from kpi.tasks import TasksReport
+from locales import N_, _
+from reports.kpi_words import kpi_word
 from reports.text import Fmt, short
 
+# Marked here, translated where shown (``list_title``; tables.py names its sheets by them).
 LIST_TITLES: Mapping[str, str] = MappingProxyType(
     {
-        "uncovered": "Клиенты без внимания",
-        "open_missed": "Не перезвонили",
-        "overdue": "Просроченные задачи",
+        "uncovered": N_("Клиенты без внимания"),
+        "open_missed": N_("Не перезвонили"),
+        "overdue": N_("Просроченные задачи"),
     }
 )
+
+
+def list_title(key: str) -> str:
+    """'overdue' -> 'Просроченные задачи' / 'Overdue tasks'; an unknown key as it is."""
+    title = LIST_TITLES.get(key)
+    return key if title is None else _(title)
+
+
+def _phone(digits: str) -> str:
+    """charts' phone text ('номер скрыт' for none) in the reader's language."""
+    with speaking(locales.words()):
+        return phone_text(digits)
+
+
+def _who(employee: str) -> str:
+    return short(kpi_word(employee))
 
 
 @dataclass(frozen=True)
@@ -46,13 +67,17 @@ def _uncovered(report: CoverageReport, fmt: Fmt) -> tuple[ListItem, ...]:
     items = []
     for client in report.total.uncovered:
         last = client.last_contact
-        seen = "нет контактов" if last is None else f"последний контакт {fmt.when(last)}"
+        seen = (
+            _("нет контактов")
+            if last is None
+            else _("последний контакт {when}").format(when=fmt.when(last))
+        )
         employee = names.get(client.employee_id, "")
         items.append(
             ListItem(
                 title=client.title,
                 url=client.url,
-                detail=f"{short(employee)}, {seen}" if employee else seen,
+                detail=f"{_who(employee)}, {seen}" if employee else seen,
                 employee_id=client.employee_id,
                 employee=employee,
                 at=None if last is None else fmt.local(last),
@@ -66,9 +91,9 @@ def _uncovered(report: CoverageReport, fmt: Fmt) -> tuple[ListItem, ...]:
 def _open_missed(report: MissedReport, fmt: Fmt) -> tuple[ListItem, ...]:
     return tuple(
         ListItem(
-            title=phone_text(call.phone),
+            title=_phone(call.phone),
             url=None,
-            detail=f"{fmt.when(call.at)}, {short(call.employee)}",
+            detail=f"{fmt.when(call.at)}, {_who(call.employee)}",
             employee_id=call.employee_id,
             employee=call.employee,
             at=fmt.local(call.at),
@@ -82,12 +107,12 @@ def _overdue(report: TasksReport, fmt: Fmt) -> tuple[ListItem, ...]:
     items = []
     for task in report.total.overdue_tasks:
         employee = names.get(task.employee_id, "")
-        due = f"срок {fmt.when(task.deadline)}"
+        due = _("срок {when}").format(when=fmt.when(task.deadline))
         items.append(
             ListItem(
-                title=task.title or f"Задача #{task.id}",
+                title=task.title or _("Задача #{id}").format(id=task.id),
                 url=task.url,
-                detail=f"{due}, {short(employee)}" if employee else due,
+                detail=f"{due}, {_who(employee)}" if employee else due,
                 employee_id=task.employee_id,
                 employee=employee,
                 at=fmt.local(task.deadline),

@@ -13,9 +13,12 @@ Bitrix24 counts the message as sent, tags included.
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Literal
+
+from locales import _
 
 Style = Literal["", "b", "i", "code"]
 
@@ -79,7 +82,32 @@ def listing(lines: Sequence[Line], total: int | None = None) -> Block:
 
 
 def more_line(hidden: int) -> Line:
-    return (Span(f"… и ещё {hidden}", "i"),)
+    return (Span(_("… и ещё {n}").format(n=hidden), "i"),)
+
+
+_FIELD = re.compile(r"\{(\w+)\}")
+
+
+def phrase(template: str, **values: str | Span) -> Line:
+    """A translated sentence whose fields may be styled spans ('Звонков {n}', n=b('42')).
+
+    A translation may move a bold figure within its sentence; the words stay one message
+    instead of pieces glued together in Russian word order. Plain text next to plain text
+    becomes one span, as an f-string would have made it.
+    """
+    parts: list[str | Span] = []
+    at = 0
+    for field in _FIELD.finditer(template):
+        parts += [template[at : field.start()], values[field[1]]]
+        at = field.end()
+    parts.append(template[at:])
+    merged: list[str | Span] = []
+    for part in parts:
+        if isinstance(part, str) and merged and isinstance(merged[-1], str):
+            merged[-1] += part
+        else:
+            merged.append(part)
+    return line(*merged)
 
 
 # --- rendering ---------------------------------------------------------------------------

@@ -28,13 +28,15 @@ from kpi.plan import PlanReport
 from kpi.rating import RatingReport
 from kpi.scope import Scope
 from kpi.settings import KpiSettings
+from locales import _, ngettext
 from reports.build import Report, build_report, fmt_for
 from reports.caption import bitrix, telegram
 from reports.caption_channels import weekly_blocks as channels_weekly
-from reports.caption_common import Ctx, foot, item_line, joined
+from reports.caption_common import Ctx, foot, item_line, joined, name
 from reports.game_morning import contest_blocks
-from reports.markup import TELEGRAM_CAPTION, Block, b, block, line, listing
-from reports.text import change, count, percent, plural, points, ratio, short, spaced
+from reports.kpi_words import period_label
+from reports.markup import TELEGRAM_CAPTION, Block, b, block, line, listing, phrase
+from reports.text import Fmt, change, count, percent, points, ratio, spaced
 
 PostKind = Literal["morning", "weekly"]
 # How many leaders and unanswered calls the post itself names.
@@ -62,7 +64,7 @@ def previous_workday_period(settings: KpiSettings, *, now: datetime) -> Period:
     today = now.astimezone(settings.tz).date()
     first = today - timedelta(days=1)
     # a calendar with no working day at all must not loop forever: a fortnight is plenty
-    for _ in range(14):
+    for _day in range(14):
         if settings.calendar.is_working_day(first):
             break
         first -= timedelta(days=1)
@@ -123,16 +125,16 @@ def _leaders(rating: RatingReport) -> list[Block]:
     if not rating.rows:
         return []
     if rating.rows[0].points <= 0:
-        return [block(line("🏆 Баллов никто не набрал"))]
+        return [block(line("🏆 " + _("Баллов никто не набрал")))]
     lines = [
         line(
             f"{row.rank}. ",
-            b(short(row.employee)) if row.rank == 1 else short(row.employee),
+            b(name(row.employee)) if row.rank == 1 else name(row.employee),
             f" — {points(row.points)}",
         )
         for row in rating.rows[:POST_ITEMS]
     ]
-    return [block(line("🏆 Лидеры:")), listing(lines)]
+    return [block(line("🏆 " + _("Лидеры:"))), listing(lines)]
 
 
 def _morning_blocks(
@@ -143,44 +145,59 @@ def _morning_blocks(
     assert isinstance(missed, MissedReport)
     assert isinstance(plan, PlanReport)
     fmt = fmt_for(settings, now)
-    blocks = [Block((line(b("☀️ Доброе утро!"), f" Итоги: {day.label_ru}"),), keep=True)]
+    greeting = phrase(
+        _("{hello} Итоги: {period}"),
+        hello=b("☀️ " + _("Доброе утро!")),
+        period=period_label(day),
+    )
+    blocks = [Block((greeting,), keep=True)]
     blocks += _leaders(rating)
     opened = reports[1].lists.get("open_missed", ())
     total = missed.total
     if total.missed:
+        of_missed = ngettext(
+            "Не перезвонили: {n} из {missed}\u00a0пропущенного",
+            "Не перезвонили: {n} из {missed}\u00a0пропущенных",
+            total.missed,
+        )
         blocks.append(
-            block(
-                line(
-                    "📵 Не перезвонили: ",
-                    b(count(len(opened))),
-                    f" из {plural(total.missed, 'пропущенного', 'пропущенных', 'пропущенных')}",
-                )
-            )
+            block(phrase("📵 " + of_missed, n=b(count(len(opened))), missed=count(total.missed)))
         )
         blocks.append(listing([item_line(x) for x in opened[:POST_ITEMS]], len(opened)))
     else:
-        blocks.append(block(line("📵 Пропущенных звонков не было")))
-    row = plan.total
-    revenue = f"💰 Выручка, {plan.meta.period.label_ru}: "
-    target = f" из {fmt.money(row.plan)} ({percent(ratio(row.revenue, row.plan))})"
-    blocks.append(
-        block(
-            line(revenue, b(fmt.money(row.revenue)), target if row.plan is not None else ""),
-            line(
-                f"Прогноз: по темпу {fmt.money(row.forecast_run_rate)}, "
-                f"по воронке {fmt.money(row.forecast_pipeline)}"
-            ),
-        )
-    )
+        blocks.append(block(line("📵 " + _("Пропущенных звонков не было"))))
+    blocks.append(_revenue_block(plan, fmt))
     blocks.append(foot(rating.meta, fmt))
     return blocks
+
+
+def _revenue_block(plan: PlanReport, fmt: Fmt) -> Block:
+    row = plan.total
+    revenue = (
+        _("Выручка, {period}: {revenue} из {plan} ({share})")
+        if row.plan is not None
+        else _("Выручка, {period}: {revenue}")
+    )
+    forecast = _("Прогноз: по темпу {run_rate}, по воронке {pipeline}").format(
+        run_rate=fmt.money(row.forecast_run_rate), pipeline=fmt.money(row.forecast_pipeline)
+    )
+    return block(
+        phrase(
+            "💰 " + revenue,
+            period=period_label(plan.meta.period),
+            revenue=b(fmt.money(row.revenue)),
+            plan=fmt.money(row.plan),
+            share=percent(ratio(row.revenue, row.plan)),
+        ),
+        line(forecast),
+    )
 
 
 def _days(period: Period) -> str:
     """'2–8 марта 2026': the days themselves, without 'прошлая неделя' or 'неделя'."""
     first = period.start.astimezone(period.tz).date()
     last = (period.end - timedelta(microseconds=1)).astimezone(period.tz).date()
-    return range_period(first, max(first, last), now=period.end, tz=period.tz).label_ru
+    return period_label(range_period(first, max(first, last), now=period.end, tz=period.tz))
 
 
 def _weekly_blocks(
@@ -192,7 +209,11 @@ def _weekly_blocks(
     assert isinstance(plan, PlanReport)
     assert isinstance(coverage, CoverageReport)
     fmt = fmt_for(settings, now)
-    head = line(b(f"📅 Итоги недели {_days(week)}"), f" (к {_days(rating.meta.previous)})")
+    head = phrase(
+        _("{title} (к {before})"),
+        title=b("📅 " + _("Итоги недели {days}").format(days=_days(week))),
+        before=_days(rating.meta.previous),
+    )
     blocks = [Block((head,), keep=True), *_leaders(rating)]
     c, cb = calls.total, calls.previous_total
     money, before = plan.total, plan.previous_total
@@ -207,19 +228,32 @@ def _weekly_blocks(
             line(
                 "📞 ",
                 joined(
-                    f"Звонков {count(c.calls)}{spaced(change(c.calls, cb.calls))}",
-                    f"успешных {count(c.successful)}{spaced(change(c.successful, cb.successful))}",
-                    f"пропущено {count(c.missed)}{spaced(change(c.missed, cb.missed))}",
+                    _("Звонков {n}{change}").format(
+                        n=count(c.calls), change=spaced(change(c.calls, cb.calls))
+                    ),
+                    _("успешных {n}{change}").format(
+                        n=count(c.successful), change=spaced(change(c.successful, cb.successful))
+                    ),
+                    _("пропущено {n}{change}").format(
+                        n=count(c.missed), change=spaced(change(c.missed, cb.missed))
+                    ),
                 ),
             ),
-            line(
-                "💰 Выручка ",
-                b(fmt.money(money.revenue)),
-                spaced(change(money.revenue, before.revenue, show=fmt.money)),
-                f" · {plural(money.deals_won, 'сделка', 'сделки', 'сделок')}",
-                spaced(change(money.deals_won, before.deals_won)),
+            phrase(
+                "💰 " + _("Выручка {revenue}{change} · {deals}{deals_change}"),
+                revenue=b(fmt.money(money.revenue)),
+                change=spaced(change(money.revenue, before.revenue, show=fmt.money)),
+                deals=ngettext("{n}\u00a0сделка", "{n}\u00a0сделок", money.deals_won).format(
+                    n=count(money.deals_won)
+                ),
+                deals_change=spaced(change(money.deals_won, before.deals_won)),
             ),
-            line(f"👥 Охват клиентов {percent(cov.coverage)}{spaced(cov_change)}")
+            line(
+                "👥 "
+                + _("Охват клиентов {share}{change}").format(
+                    share=percent(cov.coverage), change=spaced(cov_change)
+                )
+            )
             if cov.clients
             else (),
         )
