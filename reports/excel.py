@@ -1,7 +1,9 @@
 """Tables to an .xlsx workbook: a "Сводка" sheet, then one sheet per table.
 
 Numbers are written as numbers with a format (money "#,##0.00", shares as percent), times
-as local wall-clock datetimes (Excel has no zones). The bytes are the same for the same
+as local wall-clock datetimes (Excel has no zones). Excel writes a number's separators the
+way the reader's Excel is set up; dates are shown in the language in force ("21.11.2025",
+"Nov 21, 2025"), like the captions'. The bytes are the same for the same
 input: the document's created/modified stamps and the zip entries' times are fixed to
 the data's time instead of the clock.
 """
@@ -21,6 +23,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.writer.excel import ExcelWriter
 
+from locales import _, language
 from reports.tables import Kind, Table
 
 FORMATS: dict[Kind, str] = {
@@ -32,6 +35,9 @@ FORMATS: dict[Kind, str] = {
     "datetime": "dd.mm.yyyy hh:mm",
     "date": "dd.mm.yyyy",
 }
+# English dates as reports.text writes them ("Nov 21, 2025"): day-first digits read wrong
+# in the US, month-first in the UK.
+_EN_FORMATS: dict[Kind, str] = {"datetime": "mmm d, yyyy hh:mm", "date": "mmm d, yyyy"}
 BOLD = Font(bold=True)
 LINK = Font(color="0563C1", underline="single")
 MAX_WIDTH = 60
@@ -53,6 +59,13 @@ def cell_value(value: Any, kind: Kind, tz: ZoneInfo) -> Any:
     return str(value)
 
 
+def number_format(kind: Kind) -> str | None:
+    """The cell format of a column kind in the language in force; None for text."""
+    if language() == "en" and kind in _EN_FORMATS:
+        return _EN_FORMATS[kind]
+    return FORMATS.get(kind)
+
+
 def _width(value: Any, kind: Kind) -> int:
     if value is None:
         return 2
@@ -64,7 +77,7 @@ def _width(value: Any, kind: Kind) -> int:
 
 
 def _sheet(wb: Any, tab: Table, tz: ZoneInfo, used: set[str]) -> None:
-    name = tab.title.translate(_BAD_SHEET_CHARS)[:31] or "Лист"
+    name = tab.title.translate(_BAD_SHEET_CHARS)[:31] or _("Лист")
     base, n = name, 1
     while name.lower() in used:
         n += 1
@@ -81,7 +94,7 @@ def _sheet(wb: Any, tab: Table, tz: ZoneInfo, used: set[str]) -> None:
         for col, (value, kind) in enumerate(zip(row, tab.kinds, strict=True)):
             widths[col] = max(widths[col], _width(value, kind))
     for col, kind in enumerate(tab.kinds, start=1):
-        fmt = FORMATS.get(kind)
+        fmt = number_format(kind)
         for (cell,) in ws.iter_rows(min_row=2, min_col=col, max_col=col):
             if fmt is not None:
                 cell.number_format = fmt
@@ -102,19 +115,21 @@ def _no_formulas(cells: Any) -> None:
             cell.data_type = "s"
 
 
-def _summary(wb: Any, pairs: Sequence[tuple[str, Any]], tz: ZoneInfo) -> None:
+def _summary(wb: Any, pairs: Sequence[tuple[str, Any]], tz: ZoneInfo) -> str:
+    """The first sheet: what the workbook is (pairs given by the caller); its name."""
     ws = wb.active
-    ws.title = "Сводка"
+    ws.title = _("Сводка")
     for key, value in pairs:
         ws.append([key, cell_value(value, "text", tz)])
         _no_formulas(ws[ws.max_row])
         if isinstance(value, datetime):
-            ws.cell(ws.max_row, 2).number_format = FORMATS["datetime"]
+            ws.cell(ws.max_row, 2).number_format = number_format("datetime")
         ws.cell(ws.max_row, 1).font = BOLD
     ws.column_dimensions["A"].width = 24
     ws.column_dimensions["B"].width = min(
-        MAX_WIDTH, max((len(str(v)) for _, v in pairs), default=10) + 2
+        MAX_WIDTH, max((len(str(v)) for _key, v in pairs), default=10) + 2
     )
+    return str(ws.title)
 
 
 def workbook_bytes(
@@ -126,8 +141,7 @@ def workbook_bytes(
 ) -> bytes:
     """The .xlsx file; ``stamp`` (aware, the data's time) dates the document."""
     wb = Workbook()
-    _summary(wb, summary, tz)
-    used = {"сводка"}
+    used = {_summary(wb, summary, tz).lower()}
     for tab in tables:
         _sheet(wb, tab, tz, used)
     fixed = EPOCH if stamp is None else max(stamp.astimezone(UTC).replace(tzinfo=None), EPOCH)
