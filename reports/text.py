@@ -97,7 +97,8 @@ def points(value: Decimal) -> str:
         # a fraction takes the genitive singular in Russian, the plural in English
         return _("{n}\u00a0балла").format(n=number(value))
     whole = int(value)
-    return ngettext("{n}\u00a0балл", "{n}\u00a0баллов", whole).format(n=count(whole))
+    # the form follows the size: "−1 балл", "-1 point" (gettext's formula misreads negatives)
+    return ngettext("{n}\u00a0балл", "{n}\u00a0баллов", abs(whole)).format(n=count(whole))
 
 
 def change(
