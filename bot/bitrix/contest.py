@@ -107,7 +107,8 @@ def _finish(
         dept = session.get(Department, draft.department_id) if draft.department_id else None
         who = dept.name if dept is not None else _(WHOLE_TEAM)
         text = _(STEP_CONFIRM).format(summary=summary(draft, who))
-        text += "\n" + _(ADD_PRIZE).format(words=params.strip())
+        if not words.prize:  # "add a prize" after a prize would only repeat it
+            text += "\n" + _(ADD_PRIZE).format(words=params.strip())
         prize = f" {prize_mark()} {words.prize}" if words.prize else ""
         go = _before_prize(params).strip() + " go" + prize
         return bb_text(text), _keyboard([(_(CONFIRM), go)], 1)
