@@ -8,6 +8,10 @@ hands each submitter its own part of the reply. Submitters name their commands w
 of their own (``BatchPool.prefix``), so keys never collide and ``$result[...]`` references
 inside one submission keep working in the merged batch (the portal runs commands in order).
 
+A batch that would go out part-empty waits, while the client's pacing is busy anyway (it would
+wait for the bucket just the same), for other submissions to share it, up to ``hold`` seconds:
+the tails of several listings then travel together instead of one request each.
+
 A merged batch is sent with ``halt=0``: one listing's failed page must not stop the others'.
 A chain's pages after a failed one then read garbage, which ``methods.read_chain`` ignores.
 """
@@ -48,10 +52,21 @@ def _part(result: BatchResult, keys: set[str]) -> BatchResult:
 class BatchPool:
     """Merge concurrent submissions of batch commands into as few requests as fit."""
 
-    def __init__(self, send: Send, *, linger: float = 0.03, max_wait: float = 0.2) -> None:
+    def __init__(
+        self,
+        send: Send,
+        *,
+        linger: float = 0.03,
+        max_wait: float = 0.2,
+        busy: Callable[[], bool] | None = None,
+        hold: float = 3.0,
+    ) -> None:
         self._send = send
         self.linger = linger
         self.max_wait = max_wait
+        # Whether a request sent now would wait for the pacing; None: never.
+        self._busy = busy
+        self.hold = hold
         self._queue: list[_Waiting] = []
         self._flusher: asyncio.Task[None] | None = None
         self._names = itertools.count(1)
@@ -81,6 +96,11 @@ class BatchPool:
         # Wait while submissions keep arriving, but never past max_wait.
         while self._queue and len(self._queue) != seen and loop.time() - started < self.max_wait:
             seen = len(self._queue)
+            await asyncio.sleep(self.linger)
+        # A part-empty batch would only queue behind the pacing: let it gather company there.
+        while self._queue and loop.time() - started < self.hold:
+            if self._busy is None or not self._busy():
+                break
             await asyncio.sleep(self.linger)
         self._dispatch(everything=True)
 

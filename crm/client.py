@@ -80,6 +80,7 @@ class BitrixClient:
         backoff_base: float = 0.5,
         backoff_cap: float = 30.0,
         sleep: Sleep = asyncio.sleep,
+        max_pages: int = MAX_BATCH,
     ) -> None:
         # How requests are authorised (crm.auth): the webhook in the URL unless told otherwise.
         self._auth = auth if auth is not None else WebhookAuth(webhook_url)
@@ -101,7 +102,12 @@ class BitrixClient:
             budget=self._budget,
             sleep=sleep,
         )
-        self._pool = BatchPool(lambda commands, halt: self.batch(commands, halt=halt))
+        self._pool = BatchPool(
+            lambda commands, halt: self.batch(commands, halt=halt), busy=self._pacer.busy
+        )
+        # Pages chained in one request at most: every request is cut off at 60 s, and a
+        # portal slow to serve pages may need shorter chains (tests use them for many requests).
+        self.max_pages = max(1, min(max_pages, MAX_BATCH))
         self.requests = 0
         self.bytes_received = 0  # response bodies, as they came over the wire
         self.server_seconds = 0.0  # the portal's own serving time (``time.duration``)
@@ -216,12 +222,14 @@ class BitrixClient:
         after_id: int = 0,
         pages_per_request: int = 50,
         expected: int | None = None,
+        exact: bool = False,
     ) -> AsyncIterator[list[dict[str, Any]]]:
         """Rows with id > ``after_id`` in ascending id order, one chunk per HTTP request.
 
         Keyset methods chain up to ``pages_per_request`` pages in one batch (up to 2,500 rows
         a request), sized by the portal's count (``crm.listing``); ``expected`` guesses the
-        rows to come, to size the first. The others page by ``start`` offsets.
+        rows to come, to size the first (``exact``: it is a count just taken, not a guess).
+        The others page by ``start`` offsets.
         """
         if not spec.keyset:
             return listing.offset_pages(
@@ -231,7 +239,8 @@ class BitrixClient:
         return listing.keyset_pages(
             self.submit, self._pool.prefix, self._retry, spec,
             filter=filter, select=select, after_id=after_id,
-            pages_per_request=pages_per_request, expected=expected,
+            pages_per_request=min(pages_per_request, self.max_pages), expected=expected,
+            exact=exact,
         )  # fmt: skip
 
     async def count(self, spec: ListSpec, *, filter: Mapping[str, Any] | None = None) -> int:
@@ -268,16 +277,17 @@ class BitrixClient:
 
     async def _exchange(self, method: str, payload: Mapping[str, Any]) -> dict[str, Any]:
         for _ in range(_MAX_REDIRECTS + 1):
-            await self._pacer.acquire()
-            self.requests += 1
-            self.by_method[method] += 1
-            try:
-                response = await self._http.post(
-                    self._base + method, json=payload, headers=_HEADERS, follow_redirects=False
-                )
-            except httpx.TransportError as exc:
-                # Not chained: httpx's own message may carry the URL, and with it the secret.
-                raise self._transport_error(method, exc) from None
+            # Counted in full until the reply is back (``LeakyBucket.sending``).
+            async with self._pacer.sending():
+                self.requests += 1
+                self.by_method[method] += 1
+                try:
+                    response = await self._http.post(
+                        self._base + method, json=payload, headers=_HEADERS, follow_redirects=False
+                    )
+                except httpx.TransportError as exc:
+                    # Not chained: httpx's own message may carry the URL, and with it the secret.
+                    raise self._transport_error(method, exc) from None
             self.bytes_received += len(response.content)
             if response.status_code in _REDIRECTS and "location" in response.headers:
                 self._move(method, response)

@@ -46,8 +46,13 @@ async def keyset_pages(
     after_id: int,
     pages_per_request: int,
     expected: int | None = None,
+    exact: bool = False,
 ) -> AsyncIterator[list[dict[str, Any]]]:
-    """See the module docstring; ``expected`` guesses the rows to come (None: no count)."""
+    """See the module docstring; ``expected`` guesses the rows to come (None: no count).
+
+    ``exact``: ``expected`` is the portal's own count for this filter and cursor, just taken,
+    so the first batch does not count again (a count costs the method's budget a scan).
+    """
     most = max(1, min(pages_per_request, MAX_BATCH))
 
     async def fetch(cursor: int, pages: int, counted: bool) -> tuple[list[str], BatchResult, bool]:
@@ -63,11 +68,12 @@ async def keyset_pages(
         return keys, await submit(commands, halt=True), counted
 
     cursor, attempt, fetched = after_id, 0, 0
-    total: int | None = None
+    total: int | None = expected if exact else None
     # With a guess, the first batch is sized by it and its first page counts what is to
     # come; without one, every batch chains ``pages_per_request`` pages to a short page.
     first = most if expected is None else _pages_for(expected + 1, most)
-    pending = asyncio.ensure_future(fetch(cursor, first, expected is not None and spec.countable))
+    counting = expected is not None and total is None and spec.countable
+    pending = asyncio.ensure_future(fetch(cursor, first, counting))
     try:
         while True:
             keys, result, counted = await pending

@@ -3,7 +3,9 @@
 * ``LeakyBucket``: the request-rate limit. Bitrix24 keeps a counter per portal and caller IP that
   grows by one per HTTP request (a whole ``batch`` is one) and drains at ``rate`` per second; a
   request that would lift it above ``burst`` is refused with QUERY_LIMIT_EXCEEDED. We keep the
-  same counter on our side and wait before the portal would refuse.
+  same counter on our side and wait before the portal would refuse. A request in flight is
+  counted in full until its reply is back: the portal counts it when it arrives, which may be
+  later than we sent it (see ``LeakyBucket.sending``).
 * ``OperatingBudget``: the execution-time limit per method. Each reply's ``time.operating`` says
   how many seconds of this method's 10-minute budget are used; near ``limit`` (or once the portal
   answers OPERATION_TIME_LIMIT) the method waits until ``operating_reset_at``.
@@ -16,10 +18,11 @@ Clocks and sleeps are injectable so that tests run instantly and deterministical
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -93,7 +96,7 @@ class LeakyBucket:
 
     The counter drains at ``rate`` per second; a request may go when counter + 1 <= ``burst``.
     So up to ``burst`` requests go at once from idle, then ``rate`` per second. Waiters are served
-    in arrival order.
+    in arrival order. ``sending()`` is the form for real requests: see there.
     """
 
     def __init__(
@@ -112,12 +115,24 @@ class LeakyBucket:
         self._sleep = sleep
         self._level = 0.0
         self._stamp: float | None = None
+        self._in_flight = 0
         self._lock = asyncio.Lock()
 
     @property
     def level(self) -> float:
-        """The counter as of now."""
+        """The counter as of now (requests still in flight not included)."""
         return self._drained(self._clock())
+
+    @property
+    def in_flight(self) -> int:
+        """Requests sent through ``sending`` whose replies are not back yet."""
+        return self._in_flight
+
+    def busy(self) -> bool:
+        """Whether a request now would have to wait (for the counter or for earlier waiters)."""
+        if self._lock.locked():
+            return True
+        return self._drained(self._clock()) + self._in_flight + 1 - self.burst > _EPSILON
 
     def _drained(self, now: float) -> float:
         if self._stamp is None:
@@ -129,16 +144,43 @@ class LeakyBucket:
         self._level = self._drained(now)
         self._stamp = now
 
+    async def _room(self) -> None:
+        # Called under the lock: wait until the counter, requests in flight included, has room.
+        while True:
+            self._drain()
+            excess = self._level + self._in_flight + 1 - self.burst
+            if excess <= _EPSILON:
+                return
+            # Only the counter drains; past it, wait (briefly, again) for replies to land.
+            await self._sleep(min(excess, max(self._level, 0.1)) / self.rate)
+
     async def acquire(self) -> None:
-        """Wait until one more request fits in the bucket, and count it."""
+        """Wait until one more request fits in the bucket, and count it as arrived now."""
         async with self._lock:
-            while True:
-                self._drain()
-                excess = self._level + 1 - self.burst
-                if excess <= _EPSILON:
-                    self._level += 1
-                    return
-                await self._sleep(excess / self.rate)
+            await self._room()
+            self._level += 1
+
+    @contextlib.asynccontextmanager
+    async def sending(self) -> AsyncIterator[None]:
+        """Hold a place for one request from before it is sent until its reply is back.
+
+        The portal counts a request when it arrives, and that may be later than we sent it: a
+        busy event loop, a connection pool, the portal serving an earlier request first. With
+        several requests in flight, one that arrives late lands beside the ones sent after it,
+        and a counter kept as of sending would show the portal one request fewer than it counts:
+        a 503 with a headroom of one. So a request counts in full while in flight, and joins
+        the draining counter when its reply lands, which is never before the portal counted it.
+        The portal's counter then never exceeds ours.
+        """
+        async with self._lock:
+            await self._room()
+            self._in_flight += 1
+        try:
+            yield
+        finally:
+            self._drain()
+            self._in_flight -= 1
+            self._level += 1
 
     def fill(self) -> None:
         """The portal says the bucket is full: others behind our IP use it too. Slow down."""

@@ -63,6 +63,7 @@ class SyncClient(Protocol):
         after_id: int = 0,
         pages_per_request: int = 50,
         expected: int | None = None,
+        exact: bool = False,
     ) -> AsyncIterator[list[dict[str, Any]]]: ...
 
     async def count(self, spec: ListSpec, *, filter: Mapping[str, Any] | None = None) -> int: ...

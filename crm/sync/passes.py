@@ -18,6 +18,7 @@ others' (``engine``); the cursor moves only with its committed chunk.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Mapping, Sequence
 from datetime import datetime
@@ -61,24 +62,34 @@ def _map(entity: Entity, chunk: Sequence[Mapping[str, Any]], ctx: MapContext) ->
     return rows
 
 
-async def _read(
+async def _read(  # noqa: PLR0913 - one listing and what to do along it
     run: Run,
     entity: Entity,
     filter: dict[str, Any] | None,
     after_id: int,
     *,
     expected: int | None = None,
+    exact: bool = False,
     seen: set[int] | None = None,
-) -> None:
+    gone_since: datetime | None = None,
+) -> int:
     """Read one keyset listing from ``after_id``, committing rows and cursor per chunk.
 
     Chunks are written in the order they come, each with the cursor after it, so the cursor
     never passes a row not yet committed; the client fetches the next chunk meanwhile.
-    ``seen`` collects the ids read (for the deletion check of a calls window).
+    ``seen`` collects the ids read (for the deletion check of a calls window). With
+    ``gone_since`` the listing has no filter, so each chunk holds every portal row of its id
+    range: calls held there (started since then) that it lacks are deleted with it. Returns
+    the last id read.
     """
     counter = run.counter(entity.name)
     async for chunk in run.client.iter_pages(
-        entity.spec, filter=filter, select=entity.select, after_id=after_id, expected=expected
+        entity.spec,
+        filter=filter,
+        select=entity.select,
+        after_id=after_id,
+        expected=expected,
+        exact=exact,
     ):
         await run.users_ready.wait()  # references to users are checked against the new list
         if run.users_failed:
@@ -86,16 +97,25 @@ async def _read(
             # incremental run would read them again. Nothing is written; the pass resumes.
             raise UsersUnavailable
         rows = _map(entity, chunk, run.ctx)
-        after_id = _max_id(entity, chunk, after_id)
+        mapped = len(rows)
+        if gone_since is not None:  # a call started before the history (ids overlap there)
+            rows = [row for row in rows if row["start_at"] >= gone_since]
+        before, after_id = after_id, _max_id(entity, chunk, after_id)
         if seen is not None:
             seen.update(row["id"] for row in rows)
         written = await run.db(
             state.save_chunk, run.engine, entity.name, entity.model, rows, after_id
         )
+        if gone_since is not None:
+            ids = {row["id"] for row in rows}
+            counter.deleted += await run.db(
+                state.drop_calls, run.engine, (before, after_id), ids, gone_since
+            )
         counter.fetched += len(chunk)
-        counter.skipped += len(chunk) - len(rows)
+        counter.skipped += len(chunk) - mapped
         counter.written += written
         run.report_progress(entity.name, counter.fetched)
+    return after_id
 
 
 async def modified(run: Run, entity: Entity) -> bool:
@@ -122,13 +142,16 @@ async def modified(run: Run, entity: Entity) -> bool:
     read_everything = cursor.modified_since is None
     if resume:
         log.info("sync %s: resuming after id %d", entity.name, cursor.last_id)
-    if cursor.modified_since is not None:
+    exact = cursor.modified_since is None
+    if not exact:
         # Rows we hold that the filter matches come again: a fair guess of the reply's size.
         expected = await run.db(state.count_since, run.engine, entity.model, since, cursor.last_id)
     else:  # a first read: the portal counts (in one batch with the other tables' counts)
+        # The listing then trusts that count (no second one): a row added after it was
+        # modified after the pass started, and the next pass reads it.
         bounded = {**(flt or {}), entity.spec.id_filter: cursor.last_id}
         expected = await run.client.count(entity.spec, filter=bounded)
-    await _read(run, entity, flt, cursor.last_id, expected=expected)
+    await _read(run, entity, flt, cursor.last_id, expected=expected, exact=exact)
     first = await run.db(
         state.finish_pass, run.engine, entity.name, entity.model, read_everything=read_everything
     )
@@ -160,13 +183,14 @@ async def calls(run: Run, entity: Entity) -> bool:
     while low < end:
         windows.append((low, min(low + run.options.window, end)))
         low = windows[-1][1]
-    sizes: Sequence[int | None]
     if cursor.modified_since is None:
-        # A first read: full chains to a short page. A count would scan every call the
-        # portal has, once per window, against the method's operating budget.
-        sizes = [None] * len(windows)
-    else:  # a re-read: the calls we hold there are a fair guess, and cost no request
-        sizes = await run.db(state.count_windows, run.engine, windows)
+        await _calls_by_id(run, entity, windows, cursor.last_id)
+        await run.db(state.next_window, run.engine, entity.name, end)
+        return await run.db(
+            state.finish_pass, run.engine, entity.name, entity.model, read_everything=True
+        )
+    # A re-read: the calls we hold there are a fair guess, and cost no request.
+    sizes = await run.db(state.count_windows, run.engine, windows)
     after_id = cursor.last_id
     for (low, high), size in zip(windows, sizes, strict=True):
         seen: set[int] = set()
@@ -179,11 +203,74 @@ async def calls(run: Run, entity: Entity) -> bool:
         await run.db(state.next_window, run.engine, entity.name, high)
         after_id = 0
     return await run.db(
-        state.finish_pass,
-        run.engine,
-        entity.name,
-        entity.model,
-        read_everything=cursor.modified_since is None,
+        state.finish_pass, run.engine, entity.name, entity.model, read_everything=False
+    )
+
+
+async def _first_call_id(
+    run: Run, entity: Entity, windows: Sequence[tuple[datetime, datetime]]
+) -> int | None:
+    """The lowest id of the calls started inside ``windows``; None: there are none.
+
+    The portal numbers calls as it records them, at their end, so ids follow start times
+    (to the seconds a long call overlaps a short one): the first window holding any call
+    holds the lowest id, on the first page of an id-ordered listing. Windows are asked ten
+    to a batch, never a count: a count scans every call against the method's budget.
+    """
+    for first in range(0, len(windows), 10):
+        group = windows[first : first + 10]
+        pages = [_first_page(run, entity, window) for window in group]
+        for low in await asyncio.gather(*pages):
+            if low is not None:
+                return low
+    return None
+
+
+async def _first_page(run: Run, entity: Entity, window: tuple[datetime, datetime]) -> int | None:
+    # One page and no more: "exactly none to come" stops the listing after its first batch.
+    async for chunk in run.client.iter_pages(
+        entity.spec,
+        filter=_window(run, window),
+        after_id=0,
+        pages_per_request=1,
+        expected=0,
+        exact=True,
+    ):
+        ids = [entity.spec.id_of(raw) for raw in chunk]
+        return min(ids) if ids else None
+    return None
+
+
+async def _calls_by_id(
+    run: Run, entity: Entity, windows: Sequence[tuple[datetime, datetime]], after_id: int
+) -> None:
+    """A first read of the calls: every call from the first one started in the history on,
+    by id alone (the reference's full-export recipe: ``>ID``, ``start=-1``, no count).
+
+    A range of start times longer than 30 days gives only its newest days (reference §5.4),
+    so time filters would need windows, and each window would end in a part-read batch; by
+    id, the calls come 2,500 to a request to the end. A call held from the history start on
+    that a chunk's id range lacks was deleted on the portal (a ``--full`` over a store).
+    A resumed pass goes on after its ``last_id``.
+    """
+    if not windows:
+        return
+    since = windows[0][0]
+    if after_id == 0:
+        first = await _first_call_id(run, entity, windows)
+        if first is None:
+            run.counter(entity.name).deleted += await run.db(
+                state.drop_calls, run.engine, (0, None), set(), since
+            )
+            return
+        after_id = first - 1
+        # Calls held below the first id the portal has there are gone from it.
+        run.counter(entity.name).deleted += await run.db(
+            state.drop_calls, run.engine, (0, after_id), set(), since
+        )
+    last = await _read(run, entity, None, after_id, gone_since=since)
+    run.counter(entity.name).deleted += await run.db(
+        state.drop_calls, run.engine, (last, None), set(), since
     )
 
 

@@ -241,3 +241,20 @@ def close_window(
         gone = sorted(set(session.execute(query).scalars()) - seen)
         delete_ids(session, model, gone)
     return len(gone)
+
+
+def drop_calls(
+    engine: Engine, span: tuple[int, int | None], present: set[int], since: datetime
+) -> int:
+    """Delete the calls held with ``span[0] < id <= span[1]`` (no upper bound for None),
+    started at ``since`` or later, that are not ``present``: an id-ordered read of the
+    portal's calls showed that range whole, and they were not in it."""
+    table: Any = Call.__table__  # type: ignore[attr-defined]
+    column = table.c["id"]
+    query = select(column).where(column > span[0], table.c["start_at"] >= since)
+    if span[1] is not None:
+        query = query.where(column <= span[1])
+    with session_scope(engine) as session:
+        gone = sorted(set(session.execute(query).scalars()) - present)
+        delete_ids(session, Call, gone)
+    return len(gone)

@@ -197,6 +197,7 @@ class FakeClient:
         after_id: int = 0,
         pages_per_request: int = 50,
         expected: int | None = None,
+        exact: bool = False,
     ) -> AsyncIterator[list[dict[str, Any]]]:
         size = methods.PAGE_SIZE * (pages_per_request if spec.keyset else 1)
         # Like the client: offset-paged lists are filtered by id only when asked to (the default
@@ -256,6 +257,7 @@ class Wrapped:
         after_id: int = 0,
         pages_per_request: int = 50,
         expected: int | None = None,
+        exact: bool = False,
     ) -> AsyncIterator[list[dict[str, Any]]]:
         self.listings.append((spec.method, dict(filter or {}), after_id))
         pages = self.inner.iter_pages(
@@ -265,6 +267,7 @@ class Wrapped:
             after_id=after_id,
             pages_per_request=self.pages,
             expected=expected,
+            exact=exact,
         )
         number = 0
         async for chunk in pages:
@@ -691,13 +694,24 @@ async def test_calls_are_read_in_windows_of_at_most_14_days(
     # Asking for longer windows still gives 14-day ones: the portal caps long ranges.
     options = SyncOptions(history_days=100, calls_window=timedelta(days=30))
     await sync(env, sqlite_engine, options)
-    first = _windows(env.client.listings)
+    calls = [x for x in env.client.listings if x[0] == methods.CALLS.method]
+    # A first read looks for the first call of the history window by window (in one
+    # batch), then reads every call from it on by id alone: no windows, no counts.
+    first = _windows([x for x in calls if x[1]])
     end = _state(sqlite_engine, "calls").modified_since
     assert end is not None
     assert len({w[0].utcoffset() for w in first}) == 1  # the portal's own offset
     _assert_contiguous(first)
     assert first[0][0] == end - timedelta(days=100)
     assert first[-1][1] == end
+    by_id = [after for _, flt, after in calls if not flt]
+    assert len(by_id) == 1
+    with Session(sqlite_engine) as session:
+        lowest = session.execute(select(func.min(Call.id))).scalar_one()
+    assert by_id[0] < lowest
+    assert not env.client.counts or all(
+        method != methods.CALLS.method for method, _, _ in env.client.counts
+    )
 
     listed = len(env.client.listings)
     await sync(env, sqlite_engine, options)
@@ -834,11 +848,19 @@ async def test_a_sync_with_a_fifth_of_requests_failing_is_still_exact(
             max_retries=12,
             backoff_base=0.01,
             backoff_cap=0.05,
+            max_pages=2,  # short chains: enough requests for a fifth to be many failures
         )
         report = await run_sync(client, sqlite_engine, ALL_HISTORY)
         assert report.ok, report.errors
-        assert sum(faults.injected.values()) >= 5
         assert_store_matches(sqlite_engine, data)
+        # A whole sync is a few dozen requests; full ones again until many have failed.
+        for _ in range(20):
+            if sum(faults.injected.values()) >= 8:
+                break
+            report = await run_sync(client, sqlite_engine, ALL_HISTORY, full=True)
+            assert report.ok, report.errors
+            assert_store_matches(sqlite_engine, data)
+        assert sum(faults.injected.values()) >= 8
         gone = int(data.tables["deals"][2]["ID"])
         portal.delete("deals", gone)
         report = await run_sync(client, sqlite_engine, ALL_HISTORY)

@@ -79,3 +79,33 @@ async def test_a_failed_request_fails_every_submission_in_it() -> None:
         return_exceptions=True,
     )
     assert all(isinstance(o, ServerError) for o in outcomes)
+
+
+async def test_while_the_pacing_is_busy_part_batches_wait_to_go_together() -> None:
+    """Tails of two listings a while apart travel in one request when the pacing would make
+    the first wait anyway; with an idle pacing the first goes at once."""
+    portal = Portal()
+    busy = True
+    pool = BatchPool(portal.send, linger=0.001, busy=lambda: busy, hold=5.0)
+    first = asyncio.create_task(pool.submit(_commands(pool.prefix(), 11)))
+    for _ in range(200):  # well past the linger: a tail alone would have gone by now
+        await asyncio.sleep(0)
+    await asyncio.sleep(0.02)
+    assert portal.sent == []
+    second = asyncio.create_task(pool.submit(_commands(pool.prefix(), 34)))
+    await asyncio.sleep(0.02)
+    busy = False
+    await asyncio.gather(first, second)
+    assert [len(keys) for keys, _ in portal.sent] == [45]
+
+    idle = Portal()
+    pool = BatchPool(idle.send, linger=0.001, busy=lambda: False, hold=5.0)
+    await pool.submit(_commands(pool.prefix(), 3))
+    assert [len(keys) for keys, _ in idle.sent] == [3]
+
+
+async def test_a_part_batch_waits_no_longer_than_hold() -> None:
+    portal = Portal()
+    pool = BatchPool(portal.send, linger=0.001, busy=lambda: True, hold=0.05)
+    await asyncio.wait_for(pool.submit(_commands(pool.prefix(), 3)), timeout=5)
+    assert [len(keys) for keys, _ in portal.sent] == [3]

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
+from collections.abc import AsyncIterator
 
 import pytest
 
@@ -200,3 +202,87 @@ async def test_retry_policy_waits_the_way_each_failure_asks() -> None:
     await policy.pause("m", blocked, 0)
     assert clock.sleeps == [1.0]  # no blind sleep: the budget holds the method instead
     assert ops.blocked_until("m") == EPOCH + 90
+
+
+class PortalCounter:
+    """The portal's own bucket: it counts a request when it arrives, not when we sent it."""
+
+    def __init__(self, clock: FakeClock, rate: float, burst: int) -> None:
+        self.clock, self.rate, self.burst = clock, rate, burst
+        self.level, self.stamp, self.refused = 0.0, clock.now, 0
+
+    def arrive(self) -> None:
+        now = self.clock.now
+        self.level = max(0.0, self.level - (now - self.stamp) * self.rate)
+        self.stamp = now
+        if self.level + 1 > self.burst + 1e-9:
+            self.refused += 1
+        else:
+            self.level += 1
+
+
+async def _late_one_then_a_burst(
+    pacer: LeakyBucket, clock: FakeClock, portal: PortalCounter, burst: int
+) -> None:
+    """One request reaches the portal late (a busy event loop, a portal serving a slow batch
+    first); meanwhile we sit idle long enough for our counter to drain, then send a burst."""
+    arrived = asyncio.Event()
+
+    async def late() -> None:
+        async with pacer.sending():
+            await arrived.wait()
+            portal.arrive()
+
+    task = asyncio.create_task(late())
+    await asyncio.sleep(0)  # sent, on its way
+    clock.now += 10.0
+    for _ in range(burst):
+        async with pacer.sending():
+            portal.arrive()
+    arrived.set()
+    await task
+
+
+async def test_requests_in_flight_count_until_their_replies_land() -> None:
+    clock = FakeClock()
+    pacer = bucket(clock, rate=2.0, burst=3)
+    async with pacer.sending(), pacer.sending():
+        assert pacer.in_flight == 2
+        assert pacer.level == 0
+        assert not pacer.busy()
+        clock.now += 10.0  # however long the replies take, they still count
+        async with pacer.sending():
+            assert pacer.busy()
+    assert pacer.in_flight == 0
+    assert pacer.level == pytest.approx(3)  # they joined the counter as they landed
+    await pacer.acquire()
+    assert clock.sleeps == [pytest.approx(0.5)]
+
+
+async def test_a_late_arrival_never_overflows_the_portal_counter() -> None:
+    """A request still in flight holds its place: the burst after an idle spell leaves room
+    for it. Counted as of sending, it would have drained away and the portal refuse one."""
+    clock = FakeClock()
+    portal = PortalCounter(clock, rate=2.0, burst=5)
+    pacer = bucket(clock, rate=2.0, burst=5)
+    waited = asyncio.create_task(_late_one_then_a_burst(pacer, clock, portal, burst=5))
+    for _ in range(10_000):  # until the burst is held up
+        if pacer.busy() and pacer.in_flight == 1:
+            break
+        await asyncio.sleep(0)
+    assert pacer.in_flight == 1  # the late one; the fifth of the burst waits for it
+    await waited
+    assert portal.refused == 0
+    assert clock.sleeps  # the fifth waited for room
+
+    class AsOfSending(LeakyBucket):
+        @contextlib.asynccontextmanager
+        async def sending(self) -> AsyncIterator[None]:
+            await self.acquire()
+            yield
+
+    clock = FakeClock()
+    portal = PortalCounter(clock, rate=2.0, burst=5)
+    old = AsOfSending(2.0, 5, clock=clock, sleep=clock.sleep)
+    await _late_one_then_a_burst(old, clock, portal, burst=5)
+    assert portal.refused == 1
