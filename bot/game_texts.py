@@ -10,11 +10,12 @@ from __future__ import annotations
 from datetime import date
 from types import MappingProxyType
 
-from babel.dates import format_interval, format_skeleton
+from babel.dates import format_interval
 
 from kpi.contest_input import ContestError
 from locales import N_, _, babel_locale, language
 from reports.game_texts import BADGE_TITLES, KIND_TITLES, METRIC_TITLES, days_text
+from reports.text import day
 
 METRIC_WORDS = MappingProxyType(
     {
@@ -159,17 +160,18 @@ def prize_mark() -> str:
     return "prize:" if language() == "en" else "приз:"
 
 
-def day_text(day: date) -> str:
+def day_text(value: date) -> str:
     """A date in a summary: "09.03.2026" in Russian, "Mar 9, 2026" in English."""
-    if language() == "ru":
-        return f"{day:%d.%m.%Y}"
-    return format_skeleton("yMMMd", day, locale=babel_locale())
+    return day(value)
 
 
 def span_text(first: date, last: date) -> str:
-    """Days of a contest, short: "09.03–15.03" in Russian, "Mar 9 – 15" in English."""
+    """Days of a contest, short: "09.03–15.03" in Russian, "Mar 9 – 15" in English.
+
+    Babel's interval for English, so one month is not written twice.
+    """
     if language() == "ru":
-        return f"{first:%d.%m}–{last:%d.%m}"
+        return f"{day(first, year=False)}–{day(last, year=False)}"
     return format_interval(first, last, "MMMd", locale=babel_locale())
 
 

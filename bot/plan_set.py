@@ -21,13 +21,13 @@ from sqlmodel import Session
 from bot import plan_texts as texts
 from bot.access import Viewer, default_target, may_see
 from bot.args import Ambiguity, Problem, Target, parse_args
-from bot.game_texts import day_text
 from bot.lookup import StoreDirectory
 from bot.settings import Role
 from kpi.periods import PeriodError
 from kpi.plans_store import effective_plans
 from kpi.settings import METRICS, KpiSettings
 from locales import _, language
+from reports import text as figures
 from store.plan_models import PlanChange, plan_history, record_plans
 
 SET_WORDS = frozenset({"set", "задать", "установить"})
@@ -161,11 +161,15 @@ def _refusal(session: Session, viewer: Viewer, target: Target) -> str | None:
 
 
 def number(value: Decimal) -> str:
-    """A plan value: "1 500 000" (no-break spaces) in Russian, "1,500,000" in English."""
-    group = "," if language() == "en" else "\u00a0"
+    """A plan value: "1 500 000" (no-break spaces) in Russian, "1,500,000" in English.
+
+    English through reports.text; Russian as /plan set has always written it.
+    """
+    if language() == "en":
+        return figures.number(value, digits=2)
     if value == value.to_integral_value():
-        return f"{int(value):,}".replace(",", group)
-    return f"{value:,.2f}".replace(",", group)
+        return f"{int(value):,}".replace(",", "\u00a0")
+    return f"{value:,.2f}".replace(",", "\u00a0")
 
 
 def _who(target: Target) -> str:
@@ -180,7 +184,7 @@ def current(session: Session, kpi: KpiSettings, request: PlanRequest) -> str:
     last = history[-1] if history else None
     if last is not None and last.value is not None:
         local = last.set_at.astimezone(kpi.tz)
-        when = f"{day_text(local.date())} {local:%H:%M}"
+        when = f"{figures.day(local.date())} {figures.clock(local)}"
         return _(texts.CURRENT_SET).format(value=number(last.value), who=last.set_by, when=when)
     book = effective_plans(session, kpi.plans)
     table = book.departments if kind == "department" else book.employees
