@@ -1,4 +1,8 @@
-"""Badge and streak announcements for the team chats (the badge with its card image)."""
+"""Badge and streak announcements for the team chats (the badge with its card image).
+
+Texts are in the language in force when a post is built; a badge's detail line is written
+once (``badge_detail``, stored with the award) in the language of that moment.
+"""
 
 from __future__ import annotations
 
@@ -9,16 +13,18 @@ from zoneinfo import ZoneInfo
 
 import locales
 from charts.render import render_badge
-from charts.theme import duration_text
 from kpi.common import ReportMeta
 from kpi.periods import range_period
 from kpi.scope import Scope
+from locales import _, ngettext
 from reports.build import Report
 from reports.caption import bitrix, telegram
-from reports.game_texts import BADGE_TITLES, days_text, metric_title
-from reports.markup import TELEGRAM_CAPTION, TELEGRAM_MESSAGE, Block, b, block, line
+from reports.caption_common import duration
+from reports.game_texts import badge_title, days_text, metric_title, quoted, value_text
+from reports.kpi_words import period_label
+from reports.markup import TELEGRAM_CAPTION, TELEGRAM_MESSAGE, Block, Span, b, block, line, phrase
 from reports.morning import Post
-from reports.text import Fmt, plural, points
+from reports.text import Fmt, count, points
 
 Text = tuple[str, str]
 
@@ -35,17 +41,25 @@ class BadgeFigures:
 
 def badge_detail(rule: str, value: Decimal, first: date, last: date, fmt: Fmt) -> str:
     """What earned it, in words: '3 декабря: 104 звонка', 'неделя 23–29 ноября: 87,5 балла'."""
-    span = range_period(first, last, now=fmt.now, tz=fmt.tz).label_ru
+    span = period_label(range_period(first, last, now=fmt.now, tz=fmt.tz))
     if rule == "calls_day":
-        return f"{span}: {plural(int(value), 'звонок', 'звонка', 'звонков')} за день"
+        calls = value_text("calls", Decimal(int(value)), fmt)
+        return _("{span}: {calls} за день").format(span=span, calls=calls)
     if rule == "first_deal_month":
-        return f"{span}: первая выигранная сделка месяца в команде"
+        return _("{span}: первая выигранная сделка месяца в команде").format(span=span)
     if rule == "best_week":
-        return f"{span}: {points(value)} — лучшая неделя за полгода"
+        return _("{span}: {points} — лучшая неделя за полгода").format(
+            span=span, points=points(value)
+        )
     if rule == "plan_months":
-        return f"{span}: план выполнен {plural(int(value), 'месяц', 'месяца', 'месяцев')} подряд"
+        months = ngettext("{n}\u00a0месяц", "{n}\u00a0месяцев", int(value))
+        return _("{span}: план выполнен {months} подряд").format(
+            span=span, months=months.format(n=count(int(value)))
+        )
     if rule == "fastest_callback":
-        return f"{span}: перезванивал(а) в среднем за {duration_text(int(value))}, быстрее всех"
+        return _("{span}: перезванивал(а) в среднем за {time}, быстрее всех").format(
+            span=span, time=duration(int(value))
+        )
     return span
 
 
@@ -60,9 +74,9 @@ def badge_post(
     scope_tz: ZoneInfo,
     render: bool,
 ) -> Post:
-    title = BADGE_TITLES.get(rule, rule)
+    title = badge_title(rule)
     blocks = [
-        Block((line(b(f"🏅 Новый значок: {title}")),), keep=True),
+        Block((line(b(_("🏅 Новый значок: {title}").format(title=title))),), keep=True),
         block(line(b(person), f" — {detail}")),
     ]
     png = render_badge(rule, title, person, detail, words=locales.words()) if render else None
@@ -86,39 +100,41 @@ def badge_post(
 
 
 def record_text(person: str, metric: str, days: int, before: int) -> Text:
-    blocks = [
-        Block((line(b("🔥 Личный рекорд серии!")),), keep=True),
-        block(
-            line(
-                b(person),
-                f": {days_text(days)} подряд выполнен дневной план — "
-                f"{metric_title(metric).lower()}",
-                f" (прежний рекорд {days_text(before)})" if before else "",
-            )
-        ),
-    ]
+    values: dict[str, str | Span] = {
+        "person": b(person),
+        "days": days_text(days),
+        "metric": metric_title(metric).lower(),
+    }
+    text = (
+        phrase(
+            _(
+                "{person}: {days} подряд выполнен дневной план — {metric} "
+                "(прежний рекорд {before})"
+            ),
+            **values,
+            before=days_text(before),
+        )
+        if before
+        else phrase(_("{person}: {days} подряд выполнен дневной план — {metric}"), **values)
+    )
+    blocks = [Block((line(b(_("🔥 Личный рекорд серии!"))),), keep=True), block(text)]
     return telegram(blocks, TELEGRAM_MESSAGE), bitrix(blocks)
 
 
 def broken_text(person: str, metric: str, days: int) -> Text:
-    blocks = [
-        Block((line(b("💔 Серия прервалась")),), keep=True),
-        block(
-            line(
-                b(person),
-                f": {days_text(days)} подряд — {metric_title(metric).lower()}. "
-                "Завтра можно начать новую!",
-            )
-        ),
-    ]
+    text = phrase(
+        _("{person}: {days} подряд — {metric}. Завтра можно начать новую!"),
+        person=b(person),
+        days=days_text(days),
+        metric=metric_title(metric).lower(),
+    )
+    blocks = [Block((line(b(_("💔 Серия прервалась"))),), keep=True), block(text)]
     return telegram(blocks, TELEGRAM_MESSAGE), bitrix(blocks)
 
 
 def group_text(rule: str, period: str, people: list[str]) -> Text:
     """Many badges of one rule and period in one message (a first start, a good month)."""
-    title = BADGE_TITLES.get(rule, rule)
-    blocks = [
-        Block((line(b(f"🏅 Значок «{title}» ({period})")),), keep=True),
-        block(line(f"Получают {len(people)}: ", b(", ".join(people)))),
-    ]
+    head = _("🏅 Значок {title} ({period})").format(title=quoted(badge_title(rule)), period=period)
+    who = phrase(_("Получают {n}: {people}"), n=str(len(people)), people=b(", ".join(people)))
+    blocks = [Block((line(b(head)),), keep=True), block(who)]
     return telegram(blocks, TELEGRAM_MESSAGE), bitrix(blocks)

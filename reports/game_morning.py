@@ -13,9 +13,10 @@ from sqlmodel import Session
 from kpi.contests import Standings, running_contests
 from kpi.scope import Scope
 from kpi.settings import KpiSettings
-from reports.game_texts import value_text
-from reports.markup import Block, b, block, line
-from reports.text import Fmt, short
+from locales import _
+from reports.game_texts import quoted, value_text
+from reports.markup import Block, b, block, line, phrase
+from reports.text import Fmt, day, short
 
 
 def contest_blocks(
@@ -32,10 +33,10 @@ def morning_blocks(contests: list[Standings], fmt: Fmt) -> list[Block]:
     blocks = []
     for st in contests:
         lead = st.leader
-        end = st.contest.end_day.strftime("%d.%m")
-        title = line("🏁 ", b(f"«{st.contest.name}»"), f" до {end}: ")
+        end = day(st.contest.end_day, year=False)
+        title = phrase(_("🏁 {name} до {end}: "), name=b(quoted(st.contest.name)), end=end)
         if lead is None:
-            blocks.append(block(title + line("результатов пока нет")))
+            blocks.append(block(title + line(_("результатов пока нет"))))
             continue
         tops = ", ".join(
             f"{r.rank}. {short(r.name)} {value_text(st.contest.metric, r.value, fmt)}"

@@ -2,7 +2,8 @@
 
 Each is built once and handed to every chat it goes to (``jobs.contests`` decides which and
 when). The result carries the podium chart as a one-report post, so both front ends send
-it the way they send any post: the summary, then the image.
+it the way they send any post: the summary, then the image. Texts are in the language in
+force when a post is built (the chat's, or the process default).
 """
 
 from __future__ import annotations
@@ -16,12 +17,24 @@ from charts.draw_podium import Place
 from charts.render import render_podium
 from kpi.common import ReportMeta
 from kpi.contests import Standing, Standings
+from locales import _, ngettext
 from reports.build import Report
 from reports.caption import bitrix, telegram
-from reports.game_texts import KIND_TITLES, metric_title, value_text
-from reports.markup import TELEGRAM_CAPTION, TELEGRAM_MESSAGE, Block, b, block, i, line, listing
+from reports.game_texts import kind_title, metric_title, quoted, value_text
+from reports.kpi_words import kpi_word, period_label
+from reports.markup import (
+    TELEGRAM_CAPTION,
+    TELEGRAM_MESSAGE,
+    Block,
+    b,
+    block,
+    i,
+    line,
+    listing,
+    phrase,
+)
 from reports.morning import Post
-from reports.text import Fmt, number, plural, short
+from reports.text import Fmt, count, day, number, short
 
 Text = tuple[str, str]  # (Telegram HTML, Bitrix24 BB-code)
 SHOWN = 5
@@ -31,17 +44,19 @@ def render_text(blocks: list[Block]) -> Text:
     return telegram(blocks, TELEGRAM_MESSAGE), bitrix(blocks)
 
 
-def _day(day: date) -> str:
-    return day.strftime("%d.%m")
+def _day(value: date) -> str:
+    return day(value, year=False)
 
 
-def _head(icon: str, text: str, st: Standings) -> Block:
+def _head(icon: str, title: str, st: Standings) -> Block:
+    """The post's bold title ('🚀 Стартовал конкурс «Рывок»') and what the contest is."""
     c = st.contest
-    what = f"{metric_title(c.metric)} · {KIND_TITLES.get(c.kind, c.kind)}"
+    what = f"{metric_title(c.metric)} · {kind_title(c.kind)}"
+    scope = short(kpi_word(st.scope.name))
     return Block(
         (
-            line(b(f"{icon} {text} «{c.name}»")),
-            line(f"{what} · {_day(c.start_day)}–{_day(c.end_day)} · {short(st.scope.name)}"),
+            line(b(f"{icon} {title}")),
+            line(f"{what} · {_day(c.start_day)}–{_day(c.end_day)} · {scope}"),
         ),
         keep=True,
     )
@@ -54,11 +69,8 @@ def _row_line(st: Standings, row: Standing, fmt: Fmt) -> tuple[str, ...]:
     if target is not None:
         missing = row.distance(target)
         reached = row.reached(target)
-        tail = (
-            " ✅"
-            if reached
-            else f" (до цели {_short(st.contest.metric, missing or Decimal(0), fmt)})"
-        )
+        left = _short(st.contest.metric, missing or Decimal(0), fmt)
+        tail = " ✅" if reached else " (" + _("до цели {left}").format(left=left) + ")"
     return (f"{row.rank}. ", short(row.name), f" — {value}{tail}")
 
 
@@ -70,7 +82,7 @@ def _short(metric: str, value: Decimal, fmt: Fmt) -> str:
 def standings_blocks(st: Standings, fmt: Fmt, *, shown: int = SHOWN) -> list[Block]:
     """The first rows of the standings, each with its value (and distance in a race)."""
     if not st.rows or st.leader is None:
-        return [block(line(i("Пока ни у кого нет результата")))]
+        return [block(line(i(_("Пока ни у кого нет результата"))))]
     lines = []
     for row in st.rows[:shown]:
         number, name, rest = _row_line(st, row, fmt)
@@ -79,21 +91,34 @@ def standings_blocks(st: Standings, fmt: Fmt, *, shown: int = SHOWN) -> list[Blo
 
 
 def _prize(st: Standings) -> list[Block]:
-    return [block(line("🎁 Приз: ", b(st.contest.prize)))] if st.contest.prize else []
+    if not st.contest.prize:
+        return []
+    return [block(phrase(_("🎁 Приз: {prize}"), prize=b(st.contest.prize)))]
 
 
 def start_text(st: Standings, fmt: Fmt) -> Text:
     c = st.contest
     running = st.status == "running"
-    blocks = [_head("🚀", "Стартовал конкурс" if running else "Объявлен конкурс", st)]
+    name = quoted(c.name)
+    title = _("Стартовал конкурс {name}") if running else _("Объявлен конкурс {name}")
+    blocks = [_head("🚀", title.format(name=name), st)]
     if not running:
-        blocks.append(block(line("Старт ", b(_day(c.start_day)), f", финиш {_day(c.end_day)}.")))
+        dates = phrase(
+            _("Старт {start}, финиш {end}."), start=b(_day(c.start_day)), end=_day(c.end_day)
+        )
+        blocks.append(block(dates))
     if c.kind == "target" and st.target is not None:
-        goal = value_text(c.metric, st.target, fmt)
-        blocks.append(block(line("Цель: ", b(goal), ". Побеждает тот, кто дойдёт первым.")))
+        goal = b(value_text(c.metric, st.target, fmt))
+        blocks.append(
+            block(phrase(_("Цель: {goal}. Побеждает тот, кто дойдёт первым."), goal=goal))
+        )
     elif c.kind == "teams":
-        mode = "в среднем на сотрудника" if c.team_mode == "average" else "сумма по команде"
-        blocks.append(block(line(f"Команды — отделы; считается {mode}.")))
+        mode = (
+            _("Команды — отделы; считается в среднем на сотрудника.")
+            if c.team_mode == "average"
+            else _("Команды — отделы; считается сумма по команде.")
+        )
+        blocks.append(block(line(mode)))
     blocks += _prize(st)
     if st.status == "running":
         blocks += standings_blocks(st, fmt)
@@ -101,15 +126,18 @@ def start_text(st: Standings, fmt: Fmt) -> Text:
 
 
 def standings_text(st: Standings, fmt: Fmt, *, new_leader: bool) -> Text:
-    head = "Новый лидер в конкурсе" if new_leader else "Положение в конкурсе"
-    return render_text([_head("🔄" if new_leader else "🏁", head, st), *standings_blocks(st, fmt)])
+    head = _("Новый лидер в конкурсе {name}") if new_leader else _("Положение в конкурсе {name}")
+    title = head.format(name=quoted(st.contest.name))
+    return render_text(
+        [_head("🔄" if new_leader else "🏁", title, st), *standings_blocks(st, fmt)]
+    )
 
 
 def winner_text(st: Standings, row: Standing, fmt: Fmt) -> Text:
     value = value_text(st.contest.metric, row.value, fmt)
     blocks = [
-        _head("🏁", "Цель взята в конкурсе", st),
-        block(line("Первым дошёл до цели: ", b(row.name), f" — {value}")),
+        _head("🏁", _("Цель взята в конкурсе {name}").format(name=quoted(st.contest.name)), st),
+        block(phrase(_("Первым дошёл до цели: {name} — {value}"), name=b(row.name), value=value)),
         *_prize(st),
     ]
     return render_text(blocks)
@@ -122,13 +150,15 @@ def nudge_text(st: Standings, row: Standing, above: Standing, fmt: Fmt) -> Text:
     if metric == "revenue":
         step = Decimal("0.01")
     need = above.value - row.value + step
+    contest = b("🏁 " + quoted(st.contest.name))
     blocks = [
-        block(line(b(f"🏁 «{st.contest.name}»"), f": вы на {row.rank}-м месте")),
+        block(phrase(_("{contest}: вы на {rank}-м месте"), contest=contest, rank=str(row.rank))),
         block(
-            line(
-                "Ещё ",
-                b(value_text(metric, need, fmt)),
-                f" — и вы будете выше, чем {short(above.name)} (сейчас {above.rank}-е место).",
+            phrase(
+                _("Ещё {need} — и вы будете выше, чем {name} (сейчас {rank}-е место)."),
+                need=b(value_text(metric, need, fmt)),
+                name=short(above.name),
+                rank=str(above.rank),
             )
         ),
     ]
@@ -140,7 +170,8 @@ def result_post(st: Standings, fmt: Fmt, *, now: datetime, render: bool = True) 
     c = st.contest
     metric = c.metric
     winners = [r for r in st.rows[:3] if r.value > 0]
-    blocks = [_head("🏆", "Итоги конкурса", st)]
+    results = _("Итоги конкурса {name}").format(name=quoted(c.name))
+    blocks = [_head("🏆", results, st)]
     if winners:
         medals = ("🥇", "🥈", "🥉")
         blocks.append(
@@ -154,14 +185,14 @@ def result_post(st: Standings, fmt: Fmt, *, now: datetime, render: bool = True) 
             )
         )
     else:
-        blocks.append(block(line(i("Никто не набрал результата"))))
+        blocks.append(block(line(i(_("Никто не набрал результата")))))
     blocks += _prize(st)
     png = _podium(st, winners, fmt) if render and winners else None
     meta = ReportMeta("contest", st.scope, st.period, st.period, None)
-    caption = [Block((line(b(f"🏆 Итоги конкурса «{c.name}»")),), keep=True)]
+    caption = [Block((line(b(f"🏆 {results}")),), keep=True)]
     report = Report(
         name="contest",
-        title=f"🏆 Итоги «{c.name}»",
+        title=_("🏆 Итоги {name}").format(name=quoted(c.name)),
         figures=st,
         meta=meta,
         png=png,
@@ -184,21 +215,29 @@ def result_post(st: Standings, fmt: Fmt, *, now: datetime, render: bool = True) 
 def _podium(st: Standings, winners: list[Standing], fmt: Fmt) -> bytes:
     c = st.contest
     header = Header(
-        f"Итоги конкурса «{c.name}»",
-        f"{metric_title(c.metric)} · {st.period.label_ru} · {st.scope.name}",
-        f"итоги на {fmt.when(fmt.now)}",
+        _("Итоги конкурса {name}").format(name=quoted(c.name)),
+        f"{metric_title(c.metric)} · {period_label(st.period)} · {kpi_word(st.scope.name)}",
+        _("итоги на {when}").format(when=fmt.when(fmt.now)),
     )
-    rest = len(st.rows) - len(winners)
-    note = ""
-    if rest > 0 and len(st.rows) > 3:
-        fourth = st.rows[3]
-        others = (
-            plural(rest, "команда", "команды", "команд")
-            if st.teams
-            else plural(rest, "участник", "участника", "участников")
-        )
-        note = f"ещё {others}; 4-е место: {fourth.name}, ".replace("\u00a0", " ")
-        note += value_text(c.metric, fourth.value, fmt).replace("\u00a0", " ")
     places = [Place(r.name, value_text(c.metric, r.value, fmt)) for r in winners]
-    prize = f"Приз: {c.prize}" if c.prize else ""
+    prize = _("Приз: {prize}").format(prize=c.prize) if c.prize else ""
+    note = _podium_note(st, winners, fmt)
     return render_podium(header, places, words=locales.words(), note=note, prize=prize)
+
+
+def _podium_note(st: Standings, winners: list[Standing], fmt: Fmt) -> str:
+    """Who is left off the podium: 'ещё 5 участников; 4-е место: Анна, 12 звонков'."""
+    rest = len(st.rows) - len(winners)
+    if rest <= 0 or len(st.rows) <= 3:
+        return ""
+    fourth = st.rows[3]
+    if st.teams:
+        others = ngettext("{n}\u00a0команда", "{n}\u00a0команд", rest)
+    else:
+        others = ngettext("{n}\u00a0участник", "{n}\u00a0участников", rest)
+    note = _("ещё {others}; 4-е место: {name}, {value}").format(
+        others=others.format(n=count(rest)),
+        name=fourth.name,
+        value=value_text(st.contest.metric, fourth.value, fmt),
+    )
+    return note.replace("\u00a0", " ")

@@ -59,6 +59,11 @@ def kind_title(kind: str) -> str:
     return kind if title is None else _(title)
 
 
+def quoted(name: str) -> str:
+    """A contest's or badge's name in the language's quotes: '«Рывок»' / '“Sprint”'."""
+    return _("«{name}»").format(name=name)
+
+
 def badge_title(rule: str) -> str:
     title = BADGE_TITLES.get(rule)
     return rule if title is None else _(title)
