@@ -14,7 +14,7 @@ from babel.dates import format_interval
 
 from kpi.contest_input import ContestError
 from locales import N_, _, babel_locale, language
-from reports.game_texts import BADGE_TITLES, KIND_TITLES, METRIC_TITLES, days_text
+from reports import game_texts as titles
 from reports.text import day
 
 METRIC_WORDS = MappingProxyType(
@@ -143,11 +143,12 @@ def _shown(value: object) -> str:
 
 
 def kind_title(kind: str) -> str:
-    return _(KIND_TITLES.get(kind, kind))
+    """'top' -> 'Кто больше' / 'Top performer': the reports' words, for steps and buttons."""
+    return titles.kind_title(kind)
 
 
 def metric_title(metric: str) -> str:
-    return _(METRIC_TITLES.get(metric, metric))
+    return titles.metric_title(metric)
 
 
 def span_title(span: str) -> str:
@@ -177,12 +178,12 @@ def span_text(first: date, last: date) -> str:
 
 def streak_line(metric: str, current: int, best: int) -> str:
     return _("🔥 {metric}: серия {current}, рекорд {best}").format(
-        metric=metric_title(metric), current=days_text(current), best=days_text(best)
+        metric=metric_title(metric), current=titles.days_text(current), best=titles.days_text(best)
     )
 
 
 def badge_line(rule: str, period: str) -> str:
-    return f"🏅 {_(BADGE_TITLES.get(rule, rule))} ({period})"
+    return f"🏅 {titles.badge_title(rule)} ({period})"
 
 
 def place_line(name: str, rank: int, total: int) -> str:
