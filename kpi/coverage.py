@@ -23,17 +23,20 @@ from typing import Any
 from sqlalchemy import ColumnElement, String, case, cast, false, func, literal, or_, select
 from sqlmodel import Session, col
 
-from kpi.activities import CLIENT_TYPE_NAMES, communications, is_communication
+from kpi import last_contact
+from kpi.activities import CLIENT_TYPE_NAMES
 from kpi.common import ReportMeta, data_as_of
 from kpi.deals import TOTAL_NAME, meta_json
 from kpi.periods import Period, previous
 from kpi.scope import Scope
 from kpi.settings import KpiSettings
-from store.clients import CLIENT_COMPANY, CLIENT_CONTACT
-from store.models import Activity, Company, Contact
+from store.clients import CLIENT_COMPANY, CLIENT_CONTACT, in_ids
+from store.models import Company, Contact
 
 # Company id -> ABC class; ``kpi.abc.abc_classes`` unless a caller passes another.
 AbcClasses = Callable[..., Mapping[int, str]]
+# Per employee: (clients, covered, key clients, key clients covered).
+_Counts = dict[int, tuple[int, int, int, int]]
 
 
 @dataclass(frozen=True)
@@ -93,130 +96,101 @@ def key_company(
     return or_(*parts) if parts else false()
 
 
-def _touched(settings: KpiSettings, period: Period) -> Any:
-    """The clients of the period's communications, computed once per statement.
-
-    Not DISTINCT: asked for distinct clients, SQLite would skip-scan the (client, start)
-    index once per client of the store instead of reading the period off the start index;
-    the ``IN`` tests that read this set do not care about repeats."""
-    comms = communications(settings, period).subquery("comms")
-    return (
-        select(comms.c.client_type, comms.c.client_id)
-        .where(comms.c.client_id.is_not(None))
-        .cte("touched")
-        .prefix_with("MATERIALIZED")
-    )
-
-
-def _clients(user_ids: Sequence[int], key: ColumnElement[bool], touched: Any | None = None) -> Any:
-    """The employees' clients: type, id, responsible, title, key (0/1), covered (0/1)."""
-
-    def covered(kind: int, column: Any) -> Any:
-        if touched is None:
-            return literal(0)
-        ids = select(touched.c.client_id).where(touched.c.client_type == kind)
-        return case((column.in_(ids), 1), else_=0)
-
+def _clients(session: Session, user_ids: Sequence[int], key: ColumnElement[bool]) -> Any:
+    """The employees' clients: type, id, responsible, title, key (0/1)."""
     companies = select(
         literal(CLIENT_COMPANY).label("client_type"),
         col(Company.id).label("client_id"),
         col(Company.responsible_id).label("responsible_id"),
         col(Company.title).label("title"),
         case((key, 1), else_=0).label("key"),
-        covered(CLIENT_COMPANY, col(Company.id)).label("covered"),
-    ).where(col(Company.responsible_id).in_(list(user_ids)))
+    ).where(in_ids(session, Company.responsible_id, user_ids))
     contacts = select(
         literal(CLIENT_CONTACT),
         col(Contact.id),
         col(Contact.responsible_id),
         func.trim(col(Contact.first_name) + " " + col(Contact.last_name)),
         literal(0),
-        covered(CLIENT_CONTACT, col(Contact.id)),
-    ).where(col(Contact.company_id).is_(None), col(Contact.responsible_id).in_(list(user_ids)))
+    ).where(col(Contact.company_id).is_(None), in_ids(session, Contact.responsible_id, user_ids))
     return companies.union_all(contacts).subquery("clients")
 
 
-def coverage_counts(
-    session: Session,
-    user_ids: Sequence[int],
-    period: Period | None,
-    settings: KpiSettings,
-    key: ColumnElement[bool],
-) -> dict[int, tuple[int, int, int, int]]:
-    """Per employee: (clients, covered, key clients, key clients covered); with no period,
-    the covered counts are 0 and the clients are counted without reading activities."""
-    result = dict.fromkeys(user_ids, (0, 0, 0, 0))
-    if not result:
-        return result
-    clients = _clients(user_ids, key, None if period is None else _touched(settings, period))
-    query = select(
-        clients.c.responsible_id,
-        func.count(),
-        func.sum(clients.c.covered),
-        func.sum(clients.c.key),
-        func.sum(clients.c.key * clients.c.covered),
-    ).group_by(clients.c.responsible_id)
-    for uid, *values in session.execute(query):
-        n, cov, keys, key_cov = (int(v or 0) for v in values)
-        result[uid] = (n, cov, keys, key_cov)
-    return result
+@dataclass(frozen=True)
+class _Figures:
+    counts: _Counts  # in the period
+    previous: _Counts  # in the previous period
+    uncovered: list[UncoveredClient]
 
 
-def uncovered_clients(
+def _read(
     session: Session,
     user_ids: Sequence[int],
-    period: Period,
+    periods: tuple[Period, Period],
     settings: KpiSettings,
     key: ColumnElement[bool],
-) -> list[UncoveredClient]:
-    """The clients of these employees with no communication in the period, by title."""
+) -> _Figures:
+    """In one statement: per employee the counts in both periods, and the clients not
+    covered in the first with their latest communication before it."""
+    empty = dict.fromkeys(user_ids, (0, 0, 0, 0))
     if not user_ids:
-        return []
-    clients = _clients(user_ids, key, _touched(settings, period))
-    # An uncovered client had no communication in the period: its latest before the
-    # period's end is its latest before the period's start, read without walking over
-    # whatever else the period holds for it.
-    last = last_communication(settings, clients.c.client_type, clients.c.client_id, period.start)
-    query = select(
-        clients.c.client_type,
-        clients.c.client_id,
-        clients.c.responsible_id,
-        clients.c.title,
-        clients.c.key,
-        last,
-    ).where(clients.c.covered == 0)
-    result = [
-        UncoveredClient(
-            client_id=cid,
-            client_type=CLIENT_TYPE_NAMES[ctype],
-            title=(title or "").strip() or f"#{cid}",
-            url=client_url(settings.portal_url, ctype, cid),
-            last_contact=None if at is None else at.astimezone(period.tz),
-            employee_id=uid,
-            key=bool(key_flag),
-        )
-        for ctype, cid, uid, title, key_flag, at in session.execute(query)
+        return _Figures(empty, dict(empty), [])
+    base = _clients(session, user_ids, key)
+    flags = [
+        last_contact.covered(settings, base.c.client_type, base.c.client_id, p).label(f"c{i}")
+        for i, p in enumerate(periods)
     ]
-    return sorted(result, key=lambda c: (c.title.casefold(), c.client_type, c.client_id))
+    # Materialized: each client's flags are computed once, for both parts below.
+    clients = select(base, *flags).cte("flagged").prefix_with("MATERIALIZED")
+    c = clients.c
+    last = last_contact.last_before(settings, c.client_type, c.client_id, periods[0])
+    missing = select(
+        literal(1).label("part"),
+        c.responsible_id,
+        c.client_type,
+        c.client_id,
+        c.key,
+        literal(0),
+        literal(0),
+        literal(0),
+        c.title,
+        last.label("last"),
+    ).where(c.c0 == 0)
+    counts = select(
+        literal(0),
+        c.responsible_id,
+        func.count(),
+        func.sum(c.c0),
+        func.sum(c.key),
+        func.sum(c.key * c.c0),
+        func.sum(c.c1),
+        func.sum(c.key * c.c1),
+        literal(None),
+        literal(None),
+    ).group_by(c.responsible_id)
+    figures = _Figures(empty, dict(empty), [])
+    for part, uid, *values, title, at in session.execute(missing.union_all(counts)):
+        if part:
+            found = (uid, *values[:3], title, at)
+            figures.uncovered.append(_uncovered(settings, periods[0], found))
+        else:
+            n, cov, keys, key_cov, prev_cov, prev_key_cov = (int(v or 0) for v in values)
+            figures.counts[uid] = (n, cov, keys, key_cov)
+            figures.previous[uid] = (n, prev_cov, keys, prev_key_cov)
+    figures.uncovered.sort(key=lambda u: (u.title.casefold(), u.client_type, u.client_id))
+    return figures
 
 
-def last_communication(
-    settings: KpiSettings, client_type: Any, client_id: Any, before: datetime
-) -> Any:
-    """The start of the client's latest communication before ``before`` (null: none), as a
-    column correlated to ``client_type`` and ``client_id``: the (client, start) index reads
-    it backwards from ``before``, usually one entry per client."""
-    return (
-        select(col(Activity.start_at))
-        .where(
-            col(Activity.client_type) == client_type,
-            col(Activity.client_id) == client_id,
-            col(Activity.start_at) < before,
-            is_communication(settings),
-        )
-        .order_by(col(Activity.start_at).desc())
-        .limit(1)
-        .scalar_subquery()
+def _uncovered(settings: KpiSettings, period: Period, found: Sequence[Any]) -> UncoveredClient:
+    """(employee, client type, client id, key flag, title, last contact) as the report's."""
+    uid, client_type, client_id, key_flag, title, at = found
+    return UncoveredClient(
+        client_id=client_id,
+        client_type=CLIENT_TYPE_NAMES[client_type],
+        title=(title or "").strip() or f"#{client_id}",
+        url=client_url(settings.portal_url, client_type, client_id),
+        last_contact=None if at is None else at.astimezone(period.tz),
+        employee_id=uid,
+        key=bool(key_flag),
     )
 
 
@@ -239,7 +213,7 @@ def _row(
     )
 
 
-def _sum(counts: Mapping[int, tuple[int, int, int, int]]) -> tuple[int, int, int, int]:
+def _sum(counts: _Counts) -> tuple[int, int, int, int]:
     a, b, c, d = zip(*counts.values(), strict=True) if counts else ((), (), (), ())
     return sum(a), sum(b), sum(c), sum(d)
 
@@ -255,20 +229,14 @@ def coverage_report(
 ) -> CoverageReport:
     key = key_company(session, settings, now=now, abc=abc)
     ids = scope.employee_ids
-    # The activities of the period are read once, for the uncovered list; the covered
-    # counts are what remains of each employee's clients.
-    totals = coverage_counts(session, ids, None, settings, key)
-    uncovered = uncovered_clients(session, ids, period, settings, key)
-    by_employee: dict[int, list[UncoveredClient]] = {uid: [] for uid in ids}
-    for client in uncovered:
-        by_employee[client.employee_id].append(client)
-    counts: dict[int, tuple[int, int, int, int]] = {}
-    for uid, (clients, _, keys, _) in totals.items():
-        mine = by_employee[uid]
-        counts[uid] = (clients, clients - len(mine), keys, keys - sum(c.key for c in mine))
-    rows = tuple(_row(e.id, e.name, counts[e.id], by_employee[e.id]) for e in scope.employees)
     prev = previous(period, now=now)
-    prev_counts = coverage_counts(session, ids, prev, settings, key)
+    # One read of the clients' summary rows answers both periods (``kpi.last_contact``).
+    figures = _read(session, ids, (period, prev), settings, key)
+    counts, prev_counts = figures.counts, figures.previous
+    by_employee: dict[int, list[UncoveredClient]] = {uid: [] for uid in ids}
+    for client in figures.uncovered:
+        by_employee[client.employee_id].append(client)
+    rows = tuple(_row(e.id, e.name, counts[e.id], by_employee[e.id]) for e in scope.employees)
     return CoverageReport(
         meta=ReportMeta("coverage", scope, period, prev, data_as_of(session)),
         rows=rows,

@@ -99,8 +99,26 @@ def _resolved() -> tuple[ColumnElement[int | None], ColumnElement[int | None]]:
     return client_type, func.coalesce(company, contact)
 
 
-def refresh_clients(session: Session, where: ColumnElement[bool]) -> int:
-    """Recompute the client of the activities matching ``where``; return how many changed."""
+# An activity whose client changed: (activity id, former client type, former client id).
+Moved = tuple[int, int | None, int | None]
+
+
+def refresh_clients(session: Session, where: ColumnElement[bool]) -> list[Moved]:
+    """Recompute the client of the activities matching ``where``; return those that changed,
+    with the client they had (``store.contacts`` moves their contacts from it)."""
+    client_type, client_id = _resolved()
+    current = tuple_(_ACTIVITIES.c.client_type, _ACTIVITIES.c.client_id)
+    changing = select(_ACTIVITIES.c.id, _ACTIVITIES.c.client_type, _ACTIVITIES.c.client_id).where(
+        where, current.is_distinct_from(tuple_(client_type, client_id))
+    )
+    moved: list[Moved] = [(int(i), t, c) for i, t, c in session.execute(changing)]
+    if moved:
+        _update_clients(session, in_ids(session, _ACTIVITIES.c.id, [m[0] for m in moved]))
+    return moved
+
+
+def _update_clients(session: Session, where: ColumnElement[bool]) -> None:
+    """Recompute the client of the activities matching ``where``, in one statement."""
     client_type, client_id = _resolved()
     current = tuple_(_ACTIVITIES.c.client_type, _ACTIVITIES.c.client_id)
     stmt = (
@@ -108,7 +126,7 @@ def refresh_clients(session: Session, where: ColumnElement[bool]) -> int:
         .where(where, current.is_distinct_from(tuple_(client_type, client_id)))
         .values(client_type=client_type, client_id=client_id)
     )
-    return max(session.execute(stmt).rowcount or 0, 0)  # type: ignore[attr-defined]
+    session.execute(stmt)
 
 
 def _owned_by(session: Session, owner_type: int, ids: Sequence[int]) -> ColumnElement[bool]:
@@ -117,22 +135,26 @@ def _owned_by(session: Session, owner_type: int, ids: Sequence[int]) -> ColumnEl
     )
 
 
-def refresh_after_write(session: Session, model: type[SQLModel], ids: Iterable[int]) -> None:
-    """Keep the activities' clients right after rows of ``model`` were written or deleted."""
+def refresh_after_write(
+    session: Session, model: type[SQLModel], ids: Iterable[int]
+) -> list[Moved]:
+    """Keep the activities' clients right after rows of ``model`` were written or deleted;
+    return the activities whose client changed (see ``refresh_clients``)."""
     if model not in (Activity, Deal, Contact):
-        return
+        return []
     wanted = sorted({int(i) for i in ids})
     if not wanted:
-        return
+        return []
     if model is Activity:
-        refresh_clients(session, in_ids(session, _ACTIVITIES.c.id, wanted))
-    elif model is Deal:
-        refresh_clients(session, _owned_by(session, OWNER_DEAL, wanted))
-    elif model is Contact:
-        refresh_clients(session, _owned_by(session, OWNER_CONTACT, wanted))
-        # A contact's company is also the client of its deals that have no company.
-        deals = select(col(Deal.id)).where(in_ids(session, Deal.contact_id, wanted))
-        refresh_clients(
-            session,
-            and_(_ACTIVITIES.c.owner_type == OWNER_DEAL, _ACTIVITIES.c.owner_id.in_(deals)),
-        )
+        # whatever these rows touched before the write is the writer's to know (it read them)
+        _update_clients(session, in_ids(session, _ACTIVITIES.c.id, wanted))
+        return []
+    if model is Deal:
+        return refresh_clients(session, _owned_by(session, OWNER_DEAL, wanted))
+    moved = refresh_clients(session, _owned_by(session, OWNER_CONTACT, wanted))
+    # A contact's company is also the client of its deals that have no company.
+    deals = select(col(Deal.id)).where(in_ids(session, Deal.contact_id, wanted))
+    return moved + refresh_clients(
+        session,
+        and_(_ACTIVITIES.c.owner_type == OWNER_DEAL, _ACTIVITIES.c.owner_id.in_(deals)),
+    )

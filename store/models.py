@@ -146,6 +146,48 @@ class Activity(SQLModel, table=True):
     client_id: int | None = None
 
 
+class ClientContact(SQLModel, table=True):
+    """A client's completed activities of one kind in one calendar month (UTC): the first
+    and the latest start (``store.contacts``).
+
+    A kind is what the definition of a communication can tell apart: type, provider, and
+    for calls whether their telephony records exist and none connected. Which kinds are
+    communications is a setting, so the store keeps every kind and a report reads the
+    kinds it counts. Per month, because a period's coverage is then read from the rows of
+    the months it touches, for a past period as well as the current one. Derived data,
+    refreshed by every write of activities, calls, deals and contacts in its transaction.
+    """
+
+    __tablename__ = "client_contacts"
+    # SQLite: the rows live in the primary key's tree, so a client's months are one seek.
+    __table_args__ = (
+        # "Who was contacted in this period": the months' rows alone, without the table.
+        Index(
+            "ix_client_contacts_month",
+            "month",
+            "first_at",
+            "last_at",
+            "client_type",
+            "client_id",
+            "type_id",
+            "provider_id",
+            "call_failed",
+        ),
+        {"sqlite_with_rowid": False},
+    )
+
+    client_type: int = Field(primary_key=True)  # 4 company, 3 contact (store.clients)
+    client_id: int = Field(
+        default=None, sa_column=Column(BigInteger(), primary_key=True, autoincrement=False)
+    )
+    month: int = Field(primary_key=True)  # year * 12 + month - 1, of the start in UTC
+    type_id: int = Field(primary_key=True)
+    provider_id: str = Field(default="", primary_key=True, sa_type=String())  # "": none
+    call_failed: bool = Field(default=False, primary_key=True)
+    first_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    last_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
 class Call(SQLModel, table=True):
     """One telephony record."""
 
@@ -182,6 +224,8 @@ class Deal(SQLModel, table=True):
         Index("ix_deals_company", "company_id"),
         Index("ix_deals_lead", "lead_id"),
         Index("ix_deals_contact", "contact_id"),
+        # ABC reads won deals of a window with their company and amount: from this index only.
+        Index("ix_deals_won_close", "stage_semantics", "close_date", "company_id", "amount"),
     )
 
     id: int = _pk()

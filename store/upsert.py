@@ -2,8 +2,9 @@
 
 ``INSERT ... ON CONFLICT DO UPDATE ... WHERE <some column differs>`` on both SQLite and
 PostgreSQL, so a second sync with no changes writes nothing and the count of rows written
-is exact. Writes and deletes keep the store's derived columns current (``store.clients``) in
-the same transaction.
+is exact. Writes and deletes keep the store's derived data current in the same transaction:
+the activities' clients (``store.clients``) and the clients' latest contacts
+(``store.contacts``).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from sqlalchemy import Table, delete, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, SQLModel
 
+from store import contacts
 from store.clients import refresh_after_write
 
 # SQLite allows 32766 bound parameters per statement; stay well below it.
@@ -37,12 +39,14 @@ def upsert(session: Session, model: type[SQLModel], rows: Sequence[Mapping[str, 
     shapes: dict[tuple[str, ...], list[Mapping[str, Any]]] = {}
     for row in rows:
         shapes.setdefault(tuple(row), []).append(row)
+    before = contacts.before_write(session, model, (row.get("id") for row in rows))
     written = [
         key
         for columns, part in shapes.items()
         for key in _upsert_shape(session, model, columns, part)
     ]
-    refresh_after_write(session, model, written)
+    moved = refresh_after_write(session, model, written)
+    contacts.after_write(session, before, written, moved)
     return len(written)
 
 
@@ -84,10 +88,12 @@ def existing_ids(session: Session, model: type[SQLModel], lo: int, hi: int) -> s
 def delete_ids(session: Session, model: type[SQLModel], ids: Iterable[int]) -> int:
     table = _table(model)
     wanted = sorted(ids)
+    before = contacts.before_write(session, model, wanted)
     removed = 0
     for start in range(0, len(wanted), 1000):
         part = wanted[start : start + 1000]
         result = session.execute(delete(table).where(table.c["id"].in_(part)))
         removed += max(getattr(result, "rowcount", 0) or 0, 0)
-    refresh_after_write(session, model, wanted)
+    moved = refresh_after_write(session, model, wanted)
+    contacts.after_write(session, before, wanted, moved)
     return removed

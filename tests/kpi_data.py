@@ -23,6 +23,7 @@ from kpi.settings import KpiSettings
 from store.models import (
     Activity,
     Call,
+    ClientContact,
     Company,
     Contact,
     Deal,
@@ -197,7 +198,8 @@ class Data:
 
 
 def clear(session: Session) -> None:
-    for model in (*reversed(MODELS), Lead, DictionaryEntry, SyncState):
+    # ClientContact: derived rows the writer keeps, which a bare DELETE of the rest bypasses
+    for model in (*reversed(MODELS), Lead, DictionaryEntry, SyncState, ClientContact):
         session.execute(delete(model))  # type: ignore[arg-type]
     session.commit()
 
