@@ -244,7 +244,7 @@ def bitrix_dialogs(ask: Prompt) -> list[str]:
         )
         if not answer:
             return []
-        if answer.startswith("chat") and answer[4:].isdigit():
+        if answer.startswith("chat") and answer[4:].isdecimal():
             return [answer]
         ask.say(f"{answer!r} is not a dialog id such as chat12")
     return []

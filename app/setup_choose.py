@@ -27,7 +27,7 @@ def show_tree(ask: Prompt, nodes: list[DeptNode], proposed: list[int]) -> None:
 
 def _ids(text: str, known: set[int]) -> list[int] | None:
     parts = [p for p in text.replace(",", " ").split() if p]
-    if not all(p.isdigit() and int(p) in known for p in parts):
+    if not all(p.isdecimal() and int(p) in known for p in parts):
         return None
     return sorted({int(p) for p in parts})
 

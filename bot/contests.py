@@ -101,7 +101,7 @@ def read_words(text: str) -> Words:
             n += 2
             continue
         # "target" is a kind too: it marks a target only before a number ("target 50")
-        if low in _TARGET and nxt and (low != "target" or nxt[:1].isdigit()):
+        if low in _TARGET and nxt and (low != "target" or nxt[:1].isdecimal()):
             words, n = replace(words, target=nxt), n + 2
             continue
         if low in _DEPARTMENT and nxt:
@@ -264,7 +264,7 @@ def listing(session: Session, settings: KpiSettings, viewer: Viewer, *, now: dat
 def stop(session: Session, viewer: Viewer, text: str, *, now: datetime) -> str:
     """Stop a contest by its number, if the asker may run contests for its department."""
     number = text.strip().lstrip("№#")
-    contest = session.get(Contest, int(number)) if number.isdigit() else None
+    contest = session.get(Contest, int(number)) if number.isdecimal() else None
     if contest is None:
         return _(STOP_BAD)
     allowed = allowed_departments(viewer)

@@ -73,7 +73,7 @@ def slot_of(call_id: int) -> str:
 
 def _call_of(slot: str) -> int | None:
     prefix, _, number = slot.partition(":")
-    return int(number) if prefix == "call" and number.isdigit() else None
+    return int(number) if prefix == "call" and number.isdecimal() else None
 
 
 def _recipient_of(key: str) -> Recipient | None:

@@ -118,7 +118,7 @@ def find_employees(session: Session, settings: KpiSettings, text: str) -> list[E
     """Employees matching an id, a full name or a part of a name (case-insensitive)."""
     wanted = text.strip().lower().replace("ё", "е")
     employees = sales_employees(session, settings)
-    if wanted.isdigit():
+    if wanted.isdecimal():
         return [e for e in employees if e.id == int(wanted)]
     exact = [e for e in employees if e.name.lower().replace("ё", "е") == wanted]
     if exact:
@@ -130,7 +130,7 @@ def find_employees(session: Session, settings: KpiSettings, text: str) -> list[E
 def find_departments(session: Session, text: str) -> list[Department]:
     wanted = text.strip().lower()
     rows = list(session.execute(select(Department)).scalars())
-    if wanted.isdigit():
+    if wanted.isdecimal():
         return [d for d in rows if d.id == int(wanted)]
     exact = [d for d in rows if d.name.lower() == wanted]
     return exact or [d for d in rows if wanted in d.name.lower()]

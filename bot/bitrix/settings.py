@@ -81,5 +81,5 @@ def is_dialog_id(text: str) -> bool:
     """``chat12`` (a group chat), ``sg45`` (a workgroup chat) or ``17`` (a user)."""
     for prefix in ("chat", "sg"):
         if text.startswith(prefix):
-            return text[len(prefix) :].isdigit()
-    return text.isdigit()
+            return text[len(prefix) :].isdecimal()
+    return text.isdecimal()
