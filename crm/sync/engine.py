@@ -27,7 +27,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from crm.errors import BitrixError
-from crm.sync import passes, reconcile
+from crm.sync import callpass, passes, reconcile
 from crm.sync.context import (
     PortalClock,
     Progress,
@@ -92,7 +92,7 @@ async def _sync_entity(run: Run, entity: Entity) -> None:
         await passes.snapshot(run, entity)
         return
     if entity.mode is Mode.CALLS:
-        first = await passes.calls(run, entity)
+        first = await callpass.calls(run, entity)
     else:
         first = await passes.modified(run, entity)
     # The first read of an empty store has nothing to reconcile; it starts the clock.

@@ -5,10 +5,7 @@ Three shapes (``entities.Mode``):
 - snapshot: small tables read in full; rows the portal no longer lists are deleted at the end.
 - modified: ``>=<date field>`` since the cursor minus the overlap (first pass: everything,
   or the history window), keyset by id inside; ``last_id`` moves with every chunk.
-- calls: no modification date; windows of ``CALL_START_DATE`` of at most 14 days, keyset by
-  id inside each; a later pass starts ``calls_reread`` before where the last one ended, to
-  pick up fields the portal fills in after the call. A window read whole also drops the
-  calls held there that it lacked (deleted on the portal).
+- calls: no modification date (``callpass``).
 
 A pass is recorded (``pass_started_at``) before it reads; a rerun after a crash resumes it
 with the same filter from ``last_id``. Memory holds two chunks of raw rows per listing: the
@@ -18,7 +15,6 @@ others' (``engine``); the cursor moves only with its committed chunk.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Mapping, Sequence
 from datetime import datetime
@@ -48,11 +44,6 @@ def _max_id(entity: Entity, chunk: Sequence[Mapping[str, Any]], floor: int) -> i
     return high
 
 
-def _window(run: Run, window: tuple[datetime, datetime]) -> dict[str, Any]:
-    low, high = window
-    return {">=CALL_START_DATE": run.clock.iso(low), "<CALL_START_DATE": run.clock.iso(high)}
-
-
 def _map(entity: Entity, chunk: Sequence[Mapping[str, Any]], ctx: MapContext) -> list[Row]:
     rows: list[Row] = []
     for raw in chunk:
@@ -62,7 +53,7 @@ def _map(entity: Entity, chunk: Sequence[Mapping[str, Any]], ctx: MapContext) ->
     return rows
 
 
-async def _read(  # noqa: PLR0913 - one listing and what to do along it
+async def read(  # noqa: PLR0913 - one listing and what to do along it
     run: Run,
     entity: Entity,
     filter: dict[str, Any] | None,
@@ -151,127 +142,11 @@ async def modified(run: Run, entity: Entity) -> bool:
         # modified after the pass started, and the next pass reads it.
         bounded = {**(flt or {}), entity.spec.id_filter: cursor.last_id}
         expected = await run.client.count(entity.spec, filter=bounded)
-    await _read(run, entity, flt, cursor.last_id, expected=expected, exact=exact)
+    await read(run, entity, flt, cursor.last_id, expected=expected, exact=exact)
     first = await run.db(
         state.finish_pass, run.engine, entity.name, entity.model, read_everything=read_everything
     )
     return first
-
-
-async def calls(run: Run, entity: Entity) -> bool:
-    """A calls pass over windows of start time; True when it was the first complete read."""
-    cursor = await run.db(state.read, run.engine, entity.name)
-    resume = cursor.in_pass and not (run.full and cursor.modified_since is not None)
-    if not resume:
-        now = run.clock.now()
-        if run.full or cursor.window_start is None:
-            start = now - run.options.history
-        else:
-            start = cursor.window_start - run.options.calls_reread
-        cursor = await run.db(
-            state.start_pass,
-            run.engine,
-            entity.name,
-            started_at=now,
-            forget_since=run.full,
-            window_start=start,
-        )
-    assert cursor.pass_started_at is not None and cursor.window_start is not None
-    end = cursor.pass_started_at
-    low = cursor.window_start.astimezone(run.clock.tz)
-    windows: list[tuple[datetime, datetime]] = []
-    while low < end:
-        windows.append((low, min(low + run.options.window, end)))
-        low = windows[-1][1]
-    if cursor.modified_since is None:
-        await _calls_by_id(run, entity, windows, cursor.last_id)
-        await run.db(state.next_window, run.engine, entity.name, end)
-        return await run.db(
-            state.finish_pass, run.engine, entity.name, entity.model, read_everything=True
-        )
-    # A re-read: the calls we hold there are a fair guess, and cost no request.
-    sizes = await run.db(state.count_windows, run.engine, windows)
-    after_id = cursor.last_id
-    for (low, high), size in zip(windows, sizes, strict=True):
-        seen: set[int] = set()
-        await _read(run, entity, _window(run, (low, high)), after_id, expected=size, seen=seen)
-        # The whole window was just read: a call we hold there and it lacks is deleted.
-        gone = await run.db(
-            state.close_window, run.engine, entity.model, (low, high), after_id, seen
-        )
-        run.counter(entity.name).deleted += gone
-        await run.db(state.next_window, run.engine, entity.name, high)
-        after_id = 0
-    return await run.db(
-        state.finish_pass, run.engine, entity.name, entity.model, read_everything=False
-    )
-
-
-async def _first_call_id(
-    run: Run, entity: Entity, windows: Sequence[tuple[datetime, datetime]]
-) -> int | None:
-    """The lowest id of the calls started inside ``windows``; None: there are none.
-
-    The portal numbers calls as it records them, at their end, so ids follow start times
-    (to the seconds a long call overlaps a short one): the first window holding any call
-    holds the lowest id, on the first page of an id-ordered listing. Windows are asked ten
-    to a batch, never a count: a count scans every call against the method's budget.
-    """
-    for first in range(0, len(windows), 10):
-        group = windows[first : first + 10]
-        pages = [_first_page(run, entity, window) for window in group]
-        for low in await asyncio.gather(*pages):
-            if low is not None:
-                return low
-    return None
-
-
-async def _first_page(run: Run, entity: Entity, window: tuple[datetime, datetime]) -> int | None:
-    # One page and no more: "exactly none to come" stops the listing after its first batch.
-    async for chunk in run.client.iter_pages(
-        entity.spec,
-        filter=_window(run, window),
-        after_id=0,
-        pages_per_request=1,
-        expected=0,
-        exact=True,
-    ):
-        ids = [entity.spec.id_of(raw) for raw in chunk]
-        return min(ids) if ids else None
-    return None
-
-
-async def _calls_by_id(
-    run: Run, entity: Entity, windows: Sequence[tuple[datetime, datetime]], after_id: int
-) -> None:
-    """A first read of the calls: every call from the first one started in the history on,
-    by id alone (the reference's full-export recipe: ``>ID``, ``start=-1``, no count).
-
-    A range of start times longer than 30 days gives only its newest days (reference §5.4),
-    so time filters would need windows, and each window would end in a part-read batch; by
-    id, the calls come 2,500 to a request to the end. A call held from the history start on
-    that a chunk's id range lacks was deleted on the portal (a ``--full`` over a store).
-    A resumed pass goes on after its ``last_id``.
-    """
-    if not windows:
-        return
-    since = windows[0][0]
-    if after_id == 0:
-        first = await _first_call_id(run, entity, windows)
-        if first is None:
-            run.counter(entity.name).deleted += await run.db(
-                state.drop_calls, run.engine, (0, None), set(), since
-            )
-            return
-        after_id = first - 1
-        # Calls held below the first id the portal has there are gone from it.
-        run.counter(entity.name).deleted += await run.db(
-            state.drop_calls, run.engine, (0, after_id), set(), since
-        )
-    last = await _read(run, entity, None, after_id, gone_since=since)
-    run.counter(entity.name).deleted += await run.db(
-        state.drop_calls, run.engine, (last, None), set(), since
-    )
 
 
 async def snapshot(run: Run, entity: Entity) -> None:
