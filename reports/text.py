@@ -80,17 +80,6 @@ def ratio(part: float | Decimal, whole: float | Decimal | None) -> float | None:
     return None if whole is None or whole == 0 else float(part) / float(whole)
 
 
-def plural(value: int, one: str, few: str, many: str) -> str:
-    """'1 сделка', '3 сделки', '5 сделок': Russian only.
-
-    New code writes ``ngettext("{n} сделка", "{n} сделок", n).format(n=count(n))`` so that
-    the words reach the catalogs; this stays for the callers not yet moved to it.
-    """
-    tail = abs(value) % 100
-    word = many if 11 <= tail <= 14 else {1: one, 2: few, 3: few, 4: few}.get(tail % 10, many)
-    return f"{count(value)}{NBSP}{word}"
-
-
 def points(value: Decimal) -> str:
     """Points with their noun: '1 балл', '12 баллов', '42,5 балла' (en '42.5 points')."""
     if value != value.to_integral_value():

@@ -6,13 +6,13 @@ from decimal import Decimal
 
 import pytest
 
+from locales import ngettext
 from reports.text import (
     change,
     count,
     currency_sign,
     number,
     percent,
-    plural,
     points,
     rank_change,
     short,
@@ -52,10 +52,14 @@ def test_number_uses_a_decimal_comma() -> None:
     assert number(Decimal("-0.5")) == "−0,5"
 
 
+DEALS = (1, 3, 5, 11, 21, 112)
+
+
 def test_percent_and_plural() -> None:
     assert percent(0.413) == f"41{N}%"
     assert percent(None) == "—"
-    assert [plain(plural(n, "сделка", "сделки", "сделок")) for n in (1, 3, 5, 11, 21, 112)] == [
+    deals = [ngettext("{n}\u00a0сделка", "{n}\u00a0сделок", n).format(n=count(n)) for n in DEALS]
+    assert [plain(text) for text in deals] == [
         "1 сделка",
         "3 сделки",
         "5 сделок",
