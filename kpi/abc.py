@@ -24,12 +24,14 @@ whose responsible is not an employee.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+import operator
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from itertools import accumulate, pairwise
-from typing import Any
+from itertools import accumulate
+from operator import itemgetter, mul
+from typing import Any, NamedTuple
 
 from sqlalchemy import BigInteger, ColumnElement, case, func, literal, select, type_coerce
 from sqlmodel import Session, col
@@ -87,8 +89,7 @@ class AbcReport:
     matrix: tuple[MatrixCell, ...]  # AX, AY, AZ, BX, ... CZ
 
 
-@dataclass(frozen=True)
-class _Company:
+class _Company(NamedTuple):  # a tuple: thousands are made per report
     company_id: int
     title: str
     responsible_id: int | None
@@ -133,7 +134,7 @@ def xyz_of(monthly: Sequence[int]) -> tuple[str, float]:
     cv^2 = (n * sum(x^2) - sum(x)^2) / sum(x)^2, compared in integers against 10% and 25%.
     """
     n, total = len(monthly), sum(monthly)
-    spread = n * sum(x * x for x in monthly) - total * total
+    spread = n * sum(map(mul, monthly, monthly)) - total * total
     if spread * 100 <= total * total:
         label = "X"
     elif spread * 16 <= total * total:
@@ -200,20 +201,30 @@ def _companies(
     result = []
     for bounds in windows:
         edges = [cuts.index(bound) for bound in bounds]
-        first, last, months = edges[0], edges[-1], list(pairwise(edges))
+        first, last = edges[0], edges[-1]
+        starts, ends = _picker(edges[:-1]), _picker(edges[1:])
         result.append(
             [
                 _Company(
                     cid,
                     *info[cid],
                     totals[last] - totals[first],
-                    tuple(totals[b] - totals[a] for a, b in months),
+                    tuple(map(operator.sub, ends(totals), starts(totals))),
                 )
                 for cid, totals in running.items()
                 if totals[last] - totals[first] > 0
             ]
         )
     return result
+
+
+def _picker(indices: Sequence[int]) -> Callable[[Sequence[int]], tuple[int, ...]]:
+    """The items at ``indices`` of a sequence, as a tuple (a C loop: thousands of companies)."""
+    if len(indices) == 1:
+        only = indices[0]
+        return lambda values: (values[only],)
+    picked: Callable[[Sequence[int]], tuple[int, ...]] = itemgetter(*indices)
+    return picked
 
 
 def _today(moment: datetime, settings: KpiSettings) -> date:
@@ -262,6 +273,17 @@ def _ranked(companies: list[_Company], scope: Scope) -> tuple[list[AbcRow], AbcT
     return rows, AbcTotal(len(rows), _money(grand), counts)
 
 
+def _totals(companies: list[_Company], scope: Scope) -> AbcTotal:
+    """``_ranked``'s total alone: the classes counted, no rows built."""
+    classes = abc_of([(c.company_id, c.kopecks) for c in companies])
+    listed = _scoped(companies, scope)
+    counts = dict.fromkeys((*ABC, *XYZ), 0)
+    for company in listed:
+        counts[classes[company.company_id]] += 1
+        counts[xyz_of(company.monthly)[0]] += 1
+    return AbcTotal(len(listed), _money(sum(c.kopecks for c in listed)), counts)
+
+
 def _money(kopecks: int) -> Decimal:
     return (Decimal(kopecks) / 100).quantize(ZERO)
 
@@ -277,7 +299,7 @@ def abc_report(
     previous_day = _today(previous_end - timedelta(microseconds=1), settings)
     current, earlier = _companies(session, settings, [today, previous_day])
     rows, total = _ranked(current, scope)
-    _, previous_total = _ranked(earlier, scope)
+    previous_total = _totals(earlier, scope)
     matrix = tuple(
         MatrixCell(
             a,
