@@ -64,12 +64,20 @@ class Report:
     text_bb: str  # Bitrix24 BB-code, the long text
     lists: Mapping[str, tuple[ListItem, ...]]  # "uncovered", "open_missed", "overdue"
     built_at: datetime  # the ``now`` it was built for
+    language: str = locales.DEFAULT_LANGUAGE  # the language it was built in
 
     @cached_property
     def data(self) -> dict[str, Any]:
         """DESIGN.md "Machine-readable output": built when first asked for, as a chat never
-        does (for coverage on a large portal it is 5,000 dicts, ~30 ms)."""
-        return SPECS[self.name].to_json(self.figures)
+        does (for coverage on a large portal it is 5,000 dicts, ~30 ms).
+
+        Keys, ids and figures never change with the language; the few labels kpi writes
+        itself ("Итого", "Без сотрудника", the company scope's name) are in the language
+        the report was built in, like every other text of it.
+        """
+        with locales.use(self.language):
+            data: dict[str, Any] = _labels(SPECS[self.name].to_json(self.figures))
+        return data
 
     @property
     def filename(self) -> str:
@@ -126,7 +134,19 @@ def assemble(
         text_bb=texts.text_bb,
         lists=lists,
         built_at=now,
+        language=locales.language(),
     )
+
+
+def _labels(value: Any) -> Any:
+    """``value`` with kpi's own words (not the portal's names) in the language in force."""
+    if isinstance(value, str):
+        return kpi_word(value)
+    if isinstance(value, dict):
+        return {key: _labels(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_labels(item) for item in value]
+    return value
 
 
 def _png(figures: Any) -> bytes | None:
