@@ -6,6 +6,7 @@ looked up in the language in force each time a table is built.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
 from typing import Any
@@ -252,7 +253,9 @@ def _streaks(r: StreaksReport) -> list[Table]:
         ("best", _("Рекорд, дней"), "int"),
         ("current_start", _("Серия с"), "date"),
     ]
-    return [table(_("Серии"), cols, r.rows)]
+    # the metric by its name, not its config key ("Звонки", not "calls")
+    rows = [dataclasses.replace(row, metric=metric_title(row.metric)) for row in r.rows]
+    return [table(_("Серии"), cols, rows)]
 
 
 def _channels(r: ChannelsReport) -> list[Table]:

@@ -141,6 +141,11 @@ def test_the_workbook_speaks_sales_ops(reports: dict[str, Report]) -> None:
     assert by_day["A2"].number_format == "mmm d, yyyy"  # as the captions write a day
     metrics = {row[2] for row in kpi["KPI"].iter_rows(min_row=2, values_only=True)}
     assert {"Calls", "Revenue"} <= metrics
+    # a streak names its metric as people do, not by its config key
+    with use("en"):
+        streaks = load_workbook(io.BytesIO(report_xlsx(reports["streaks"])))["Streaks"]
+    shown = {row[2] for row in streaks.iter_rows(min_row=2, values_only=True)}
+    assert shown and not shown & {"calls", "revenue", "successful_calls", "talk_minutes"}
 
 
 def test_the_contest_and_badge_tables_read_in_english() -> None:
