@@ -51,6 +51,14 @@ ROUNDS = 20
 # the history window one working day at a time by their definition (DESIGN.md item 18):
 # about 280 day-queries, 1.1 s on the medium portal.
 FIGURES_TARGET_MS = {"streaks": 5000.0}
+# Issue 12, on both stores: coverage reads the clients' contacts the sync keeps
+# (store.contacts) and ABC its won deals from one index; figures p95 at most these, ms.
+STORE_TARGET_MS = {
+    ("sqlite", "coverage"): 100.0,
+    ("sqlite", "abc"): 100.0,
+    ("postgresql", "coverage"): 150.0,
+    ("postgresql", "abc"): 150.0,
+}
 
 
 def p95(values: list[float]) -> float:
@@ -163,9 +171,14 @@ def test_report_figures_and_charts(store: tuple[str, Engine], portal: Portal) ->
             )
             if name == "sqlite" and p95(figures_ms) >= FIGURES_TARGET_MS.get(report_name, 200):
                 slow.append(f"{report_name} figures")
+            if p95(figures_ms) > STORE_TARGET_MS.get((name, report_name), float("inf")):
+                slow.append(f"{report_name} figures on {name} (issue 12)")
             if chart >= 300:
                 slow.append(f"{report_name} chart")
     # Everything is printed before anything is asserted: one slow report hides no figures.
     print("\n(median / p95 of the figures, then of the whole report; chart median)")
     print("\n".join(lines))
-    assert not slow, f"over target (figures p95 200 ms on SQLite, chart median 300 ms): {slow}"
+    assert not slow, (
+        f"over target (figures p95 200 ms on SQLite, chart median 300 ms, {STORE_TARGET_MS}):"
+        f" {slow}"
+    )
