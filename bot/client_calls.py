@@ -14,7 +14,6 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from bot.access import Viewer
-from bot.labels import period_label
 from bot.settings import Role
 from charts.theme import duration_text
 from charts.words import speaking
@@ -24,6 +23,7 @@ from kpi.periods import Period, PeriodError, parse_period
 from kpi.scope import sales_employees
 from kpi.settings import KpiSettings
 from locales import _, ngettext, words
+from reports.kpi_words import period_label
 from reports.text import count
 from store.models import UserDepartment
 

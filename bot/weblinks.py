@@ -10,12 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date
 from sqlmodel import Session
 
 from bot.access import Viewer, default_target, may_see
@@ -25,7 +24,8 @@ from bot.settings import Role
 from kpi.periods import PeriodError
 from kpi.scope import ScopeError
 from kpi.settings import KpiSettings
-from locales import N_, _, babel_locale, language
+from locales import N_, _
+from reports.text import day
 from store.web_models import LinkScope, create_link
 
 WebKind = Literal["tv", "dashboard"]
@@ -138,13 +138,6 @@ def answer_text(
     what = escape(answer.what)
     if answer.outcome is not Outcome.MADE:
         return _(TEXTS[answer.outcome]).format(what=what)
-    until = "" if answer.expires is None else short_date(answer.expires.astimezone(tz).date())
+    until = "" if answer.expires is None else day(answer.expires.astimezone(tz).date())
     made = _(TEXTS[kind]).format(what=what, url=answer.url, until=until)
     return f"{made}\n\n{_(TEXTS['keep'])}"
-
-
-def short_date(day: date) -> str:
-    """'05.04.2026' in Russian, 'Apr 5, 2026' in English: a date as the reader writes it."""
-    if language() == "en":
-        return format_date(day, "medium", locale=babel_locale())
-    return f"{day:%d.%m.%Y}"

@@ -119,7 +119,9 @@ def update(area: str, languages: Iterable[str] = LANGUAGES) -> dict[str, int]:
         catalog_path(lang, area).parent.mkdir(parents=True, exist_ok=True)
         with catalog_path(lang, area).open("wb") as file:
             write_po(file, fresh, width=99, sort_output=True, omit_header=False, no_location=True)
-        left[lang] = sum(1 for m in fresh if m.id and not _translated(m))
+        # a Russian id is its own Russian text: only its counted messages need forms
+        needing = [m for m in fresh if m.id and (lang != "ru" or m.pluralizable)]
+        left[lang] = sum(1 for m in needing if not _translated(m))
     return left
 
 

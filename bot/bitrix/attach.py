@@ -16,11 +16,11 @@ from decimal import Decimal
 from typing import Any
 
 from bot.bitrix.texts import CUT_ROWS, MORE_ROWS, NO_DATA, TOTAL, fill, say
-from bot.labels import period_label
 from reports.build import Report
+from reports.kpi_words import period_label
 from reports.markup import bb_text
 from reports.tables import Kind, Table, report_tables
-from reports.text import Fmt, count, number, percent
+from reports.text import Fmt, count, day, number, percent
 
 ATTACH_LIMIT = 60_000
 MARGIN = 2_000  # the portal's own encoding of the JSON is a little longer than ours
@@ -101,7 +101,7 @@ def cell(value: Any, kind: Kind, fmt: Fmt) -> str:
     if isinstance(value, datetime):
         return fmt.when(value)
     if isinstance(value, date):
-        return value.strftime("%d.%m.%Y")
+        return day(value)
     if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
         numeric: dict[str, Callable[[Any], str]] = {
             "money": fmt.money,

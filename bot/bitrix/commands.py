@@ -29,7 +29,6 @@ from bot.bitrix.settings import BitrixChatSettings
 from bot.bitrix.weblinks import web_link_text
 from bot.contests import ContestRules
 from bot.game_me import game_lines
-from bot.labels import period_label
 from bot.lookup import StoreDirectory
 from bot.plan_set import is_plan_set
 from bot.settings import BotSettings, Role
@@ -39,6 +38,7 @@ from kpi.periods import Period, PeriodError, parse_period
 from kpi.scope import ScopeError
 from kpi.settings import KpiSettings
 from reports.build import Report
+from reports.kpi_words import period_label
 from reports.markup import bb_text
 from store.models import Department
 

@@ -12,8 +12,8 @@ from typing import Any
 
 from bot.args import Ambiguity, Problem, Target
 from bot.bitrix.texts import AS_UNDERSTOOD, say
-from bot.labels import period_label
 from kpi.periods import Period, period_choices
+from reports.kpi_words import period_label
 
 PERIODS_PER_ROW = 4
 NEWLINE: dict[str, str] = {"TYPE": "NEWLINE"}

@@ -8,10 +8,10 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.args import Ambiguity, Choice, Problem, Target
-from bot.labels import period_label
 from bot.telegram.callbacks import Action, ListCb, ListName, list_cb, report_cb
 from bot.telegram.texts import NEXT, PREV, raw
 from kpi.periods import Period, period_choices
+from reports.kpi_words import period_label
 
 _LIST_NAMES = frozenset(item.value for item in ListName)
 _PERIODS_PER_ROW = 4

@@ -27,12 +27,12 @@ from sqlmodel import Session
 
 from bot.access import Viewer, default_target, may_see
 from bot.args import Parsed, Target
-from bot.labels import period_label
 from bot.reporting import ListItemLike, ReportLike, build
 from bot.telegram.deps import TelegramDeps
 from bot.telegram.keyboards import report_keyboard
 from bot.telegram.texts import raw, say
 from kpi.periods import Period, parse_period
+from reports.kpi_words import period_label
 
 log = logging.getLogger(__name__)
 

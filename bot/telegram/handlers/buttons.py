@@ -15,7 +15,6 @@ from aiogram.types import BufferedInputFile, CallbackQuery, Message
 from sqlmodel import Session
 
 from bot.access import Viewer
-from bot.labels import period_label, scope_name
 from bot.reporting import LIST_SOURCES
 from bot.telegram.callbacks import Action, ListCb, ReportCb, period_of, target_of
 from bot.telegram.deps import TelegramDeps
@@ -33,6 +32,7 @@ from bot.telegram.present import (
     thread_of,
 )
 from bot.telegram.texts import personal, raw
+from reports.kpi_words import kpi_word, period_label
 
 log = logging.getLogger(__name__)
 
@@ -95,7 +95,7 @@ async def on_list(
         return
     await callback.answer()
     report = await make(deps, session, ask, render=False)
-    scope = scope_name(report.meta.scope.kind, report.meta.scope.name)
+    scope = kpi_word(report.meta.scope.name)  # the company scope's name is kpi's own word
     title = f"{list_label(name)} · {scope} · {period_label(period)}"
     items = report.lists.get(name, ())
     text, pages = list_page(title, items, callback_data.page, deps.settings.list_page_size)
