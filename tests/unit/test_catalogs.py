@@ -115,3 +115,13 @@ def test_russian_plurals_follow_the_count_and_english_reads_english() -> None:
         assert Words("en").language == "en"
     with use("xx"):  # a language we do not speak keeps the one in force
         assert ngettext("{n} a", "{n} b", 1) == "{n} a"
+    forms = ("{n}\xa0звонок", "{n}\xa0звонков")  # a unit keeps to its number: no-break space
+    with use("ru"):
+        said = [ngettext(*forms, n).split("\xa0")[1] for n in (1, 3, 5, 11, 21, 104)]
+    assert said == ["звонок", "звонка", "звонков", "звонков", "звонок", "звонка"]
+    with use("en"):
+        assert [ngettext(*forms, n).replace("\xa0", " ") for n in (1, 3)] == [
+            "{n} call",
+            "{n} calls",
+        ]
+        assert Words("en").gettext("Итого") == "Total"
