@@ -568,10 +568,16 @@ async def test_full_sync_reconciles_deletions(env: Env, sqlite_engine: Engine) -
     await sync(env, sqlite_engine)
     gone = int(env.data.tables["deals"][5]["ID"])
     env.portal.delete("deals", gone)
+    # Calls are read by id on a full pass: one gone from the middle, the first and the last.
+    calls = sorted(int(c["ID"]) for c in env.data.tables["calls"])
+    for call in (calls[len(calls) // 2], calls[0], calls[-1]):
+        env.portal.delete("calls", call)
     report = await sync(env, sqlite_engine, full=True)
     assert report.full
     assert report.entities["deals"].deleted == 1
     assert report.entities["deals"].written == 0
+    assert report.entities["calls"].deleted == 3
+    assert report.entities["calls"].written == 0
     assert_store_matches(sqlite_engine, env.data)
 
 
