@@ -129,14 +129,14 @@ def _page(ctx: PagesContext, ask: Ask, report: Report | None) -> str:
         params = {"report": name, "period": ask.period_word, "scope": ask.scope_key}
         if ask.period_word == "custom":
             params |= {"from": ask.first, "to": ask.last}
-        tabs.append((name, plain_title(_(SPECS[name].title)), urlencode(params)))
+        tabs.append((name, plain_title(SPECS[name].label), urlencode(params)))
     expires = ask.opened.expires_at
     return render(
         "dashboard.html",
         ask=ask,
         tabs=tabs,
         report=report,
-        title=plain_title(_(report.title)) if report is not None else "",
+        title=plain_title(report.title) if report is not None else "",
         table=table_of(report.data) if report is not None else None,
         head=heading(report) if report is not None else None,
         expires=None if expires is None else formats.full_day(expires.astimezone(ctx.settings.tz)),
