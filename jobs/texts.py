@@ -19,6 +19,7 @@ from reports.caption import bitrix, telegram
 from reports.kpi_words import kpi_word
 from reports.markup import TELEGRAM_MESSAGE, Block, Line, Span, b, block, line, link, listing
 from reports.text import Fmt, number, short
+from reports.text import phone as phone_text
 
 Text = tuple[str, str]  # (Telegram HTML, Bitrix24 BB-code)
 FIELD = re.compile(r"\{(\w+)\}")
@@ -58,13 +59,6 @@ def figure(name: str, value: Decimal | None, fmt: Fmt) -> str:
     if value is None:
         return "—"
     return fmt.money(value) if name == "revenue" else number(value)
-
-
-def phone_text(digits: str) -> str:
-    """'79161234567' -> '+7 916 123-45-67'; a hidden number says so."""
-    if len(digits) == 11 and digits.isdigit() and digits[0] == "7":
-        return f"+7 {digits[1:4]} {digits[4:7]}-{digits[7:9]}-{digits[9:]}"
-    return digits or _("номер скрыт")
 
 
 def team_name(scope_name: str) -> str:

@@ -6,9 +6,9 @@ from kpi.calls import CallsReport, CallsRow
 from kpi.missed import MissedReport
 from locales import _, ngettext
 from reports.caption_channels import client_blocks
-from reports.caption_common import Ctx, duration, first, items_block, joined, name, nothing
+from reports.caption_common import Ctx, first, items_block, joined, name, nothing
 from reports.markup import Block, Line, b, block, line, listing, phrase
-from reports.text import change, count, spaced
+from reports.text import change, count, duration, spaced
 
 
 def callback_split(missed: int, called_back: int, lost: int) -> str:

@@ -9,10 +9,10 @@ from kpi.calls import CallsReport
 from kpi.calls_clients import TOP_CLIENTS
 from kpi.channels import ChannelRow, ChannelsReport
 from locales import _, ngettext
-from reports.caption_common import Ctx, duration, first, joined, name, nothing
+from reports.caption_common import Ctx, first, joined, name, nothing
 from reports.markup import Block, b, block, line, link, listing, phrase
 from reports.tables import Col, Table, table
-from reports.text import change, count, number, short, spaced
+from reports.text import change, count, duration, number, short, spaced
 
 
 def _spend(value: Decimal | None) -> str:

@@ -6,9 +6,6 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-import locales
-from charts.theme import duration_text
-from charts.words import speaking
 from kpi.common import ReportMeta
 from locales import _
 from reports.kpi_words import kpi_word, period_label
@@ -83,9 +80,3 @@ def nothing(text: str | None = None) -> Block:
 def name(text: str) -> str:
     """A row's name for a caption: kpi's own words ('Итого') translated, then shortened."""
     return short(kpi_word(text))
-
-
-def duration(seconds: float | None) -> str:
-    """charts' duration ('12 мин', '2 ч 05 мин') in the reader's language, not a chart's."""
-    with speaking(locales.words()):
-        return duration_text(seconds)

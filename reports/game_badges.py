@@ -19,12 +19,11 @@ from kpi.scope import Scope
 from locales import _, ngettext
 from reports.build import Report
 from reports.caption import bitrix, telegram
-from reports.caption_common import duration
 from reports.game_texts import badge_title, days_text, metric_title, quoted, value_text
 from reports.kpi_words import period_label
 from reports.markup import TELEGRAM_CAPTION, TELEGRAM_MESSAGE, Block, Span, b, block, line, phrase
 from reports.morning import Post
-from reports.text import Fmt, count, points
+from reports.text import Fmt, count, duration, points
 
 Text = tuple[str, str]
 

@@ -13,15 +13,12 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import Any
 
-import locales
-from charts.theme import phone_text
-from charts.words import speaking
 from kpi.coverage import CoverageReport
 from kpi.missed import MissedReport
 from kpi.tasks import TasksReport
 from locales import N_, _
 from reports.kpi_words import kpi_word
-from reports.text import Fmt, short
+from reports.text import Fmt, phone, short
 
 # Marked here, translated where shown (``list_title``; tables.py names its sheets by them).
 LIST_TITLES: Mapping[str, str] = MappingProxyType(
@@ -37,12 +34,6 @@ def list_title(key: str) -> str:
     """'overdue' -> 'Просроченные задачи' / 'Overdue tasks'; an unknown key as it is."""
     title = LIST_TITLES.get(key)
     return key if title is None else _(title)
-
-
-def _phone(digits: str) -> str:
-    """charts' phone text ('номер скрыт' for none) in the reader's language."""
-    with speaking(locales.words()):
-        return phone_text(digits)
 
 
 def _who(employee: str) -> str:
@@ -91,7 +82,7 @@ def _uncovered(report: CoverageReport, fmt: Fmt) -> tuple[ListItem, ...]:
 def _open_missed(report: MissedReport, fmt: Fmt) -> tuple[ListItem, ...]:
     return tuple(
         ListItem(
-            title=_phone(call.phone),
+            title=phone(call.phone),
             url=None,
             detail=f"{fmt.when(call.at)}, {_who(call.employee)}",
             employee_id=call.employee_id,

@@ -19,6 +19,9 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_skeleton
 
+import locales
+from charts.theme import duration_text, phone_text
+from charts.words import speaking
 from locales import _, babel_locale, language, ngettext
 
 THIN = "\u202f"  # narrow no-break space: the thousands separator of Russian typography
@@ -220,3 +223,15 @@ def short(text: str, limit: int = NAME_CHARS) -> str:
     """A name for a caption line: spaces collapsed, cut to ``limit`` with '…'."""
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def duration(seconds: float | None) -> str:
+    """charts' duration ('12 мин', '2 ч 05 мин') in the reader's language, not a chart's."""
+    with speaking(locales.words()):
+        return duration_text(seconds)
+
+
+def phone(digits: str) -> str:
+    """charts' phone ('+7 916 123-45-67'; 'номер скрыт' for none) in the reader's language."""
+    with speaking(locales.words()):
+        return phone_text(digits)

@@ -12,7 +12,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from locales import _, language
-from reports.text import clock, count, day, money_text, number, percent
+from reports.text import clock, count, day, duration, money_text, number, percent
 
 __all__ = ["count", "day_month", "duration", "full_day", "moment", "money", "number", "percent"]
 
@@ -30,23 +30,6 @@ def money(amount: Decimal | float, sign: str = "₽") -> str:
     if size >= Decimal("1e4"):
         return _("{n}\u00a0тыс.\u00a0{sign}").format(n=number(value / 1000, 0), sign=sign)
     return money_text(value, sign)
-
-
-def duration(seconds: float | None) -> str:
-    """A delay for people: '45 с', '12 мин', '2 ч 05 мин', '3 дн 4 ч' (and in English)."""
-    if seconds is None:
-        return "—"
-    total = round(seconds)
-    if total < 60:
-        return _("{n}\u00a0с").format(n=total)
-    minutes = total // 60
-    if minutes < 60:
-        return _("{n}\u00a0мин").format(n=minutes)
-    hours, minutes = divmod(minutes, 60)
-    if hours < 24:
-        return _("{hours}\u00a0ч {minutes}\u00a0мин").format(hours=hours, minutes=f"{minutes:02d}")
-    days, hours = divmod(hours, 24)
-    return _("{days}\u00a0дн {hours}\u00a0ч").format(days=days, hours=hours)
 
 
 def day_month(value: date) -> str:
