@@ -60,4 +60,4 @@ def test_the_english_demo_has_no_russian_left(tmp_path: Path) -> None:
     alert = (out / "live-missed-call.caption.html").read_text(encoding="utf-8")
     assert "Missed call" in alert and "/crm/company/details/" in alert
     morning = (out / "morning.caption.html").read_text(encoding="utf-8")
-    assert "Good morning!" in morning and "Leaders:" in morning
+    assert "Good morning!" in morning and "Top reps:" in morning

@@ -118,7 +118,7 @@ async def test_private_english_and_the_team_chat_russian_in_one_run(world: World
     joined = "\n".join(private)
     assert "Hi Anna Orlova! Your role: admin." in joined
     assert "<b>Reports</b>" in joined and "Role: admin" in joined
-    assert "period: week of March 2–8" in joined and "matches several" in joined
+    assert "period: week of March 2–8" in joined and "matches more than one" in joined
     assert "Which report do you want in Excel?" in joined
     labels = [label for label, _ in buttons(world.fake.requests("sendPhoto")[0])]
     assert labels[:4] == ["Today", "Yesterday", "Week", "Last week"]
@@ -173,7 +173,7 @@ async def test_locale_language_en_makes_the_team_chat_english(
     ]
     refused = await ask(world, "/calls Orlova", boris, team)
     assert (
-        refused.params["text"] == "These figures are not available to you: Anna Orlova. See /me."
+        refused.params["text"] == "You don't have access to these figures: Anna Orlova. See /me."
     )
     await ask(world, "/help", boris, team)
     assert russian_left(said_to(world, TEAM_CHAT, mark)) == []

@@ -106,7 +106,7 @@ def test_texts_and_buttons_are_english(deps: BitrixDeps) -> None:
     assert replies["ambiguous"].text.startswith("Please be more specific: ova.")
     assert (
         replies["ambiguous"].text
-        == "Please be more specific: ova. Understood so far: nothing yet."
+        == "Please be more specific: ova. Here's what I got: nothing yet."
     )
     assert replies["no report"].text == "Couldn't do that: name the report, e.g. /export calls"
     report = ask(deps, BORIS, "/calls week")

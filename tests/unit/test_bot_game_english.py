@@ -171,7 +171,7 @@ async def test_one_line_with_english_words(world: World, sqlite_engine: Engine) 
     [
         ("likes week", "Contest not created. Unknown metric “likes”. Choose from: calls, "),
         ("calls 2026-03-20..2026-03-10", "ends (2026-03-10) before it starts (2026-03-20)"),
-        ("calls 2026-03-09..2036-03-08", "at most 366 days, and this one is 3653"),
+        ("calls 2026-03-09..2036-03-08", "366 days at most, not 3653"),
         ("calls week department Бухгалтерия", "only start contests for your own departments"),
         ("race revenue week", "A race needs a target above zero"),
         ("teams calls week", "at least two teams"),
@@ -193,7 +193,7 @@ async def test_employee_list_and_stop_in_english(world: World, sqlite_engine: En
     vera = PEOPLE[EMPLOYEE]  # her Telegram speaks English already
     await send(world, tg.message("/contest calls week", sender=vera, chat=tg.private(vera)))
     assert shown(world.last("sendMessage"), names) == (
-        "Only department heads and admins can start contests."
+        "Only department managers and admins can start contests."
     )
     chat = tg.private(BORIS)
     await send(world, tg.message("/contest list", sender=BORIS, chat=chat))
@@ -296,7 +296,7 @@ async def test_plan_set_in_english(world: World, sqlite_engine: Engine) -> None:
     text = shown(question, names)
     assert text == (
         "Set the plan for the Продажи Москва department: calls = 600 per month?\n"
-        "Current: no plan of its own."
+        "Current: no plan of their own."
     )
     assert [label for label, _ in buttons(question)] == ["Yes, set it", "Cancel"]
     on = world.sent_message("sendMessage")
@@ -324,8 +324,8 @@ async def test_plan_set_in_english(world: World, sqlite_engine: Engine) -> None:
     ("words", "says"),
     [
         ("/plan set calories 100", "Unknown metric “calories”. Metrics: calls, "),
-        ("/plan set calls lots", "“lots” is not a number of zero or more"),
-        ("/plan set calls 100 department 1 yesterday", "not for “yesterday”"),
+        ("/plan set calls lots", "“lots” isn't a valid number (zero or more)"),
+        ("/plan set calls 100 department 1 yesterday", "not per “yesterday”"),
         ("/plan set calls 100 department 3", "is not your department"),
         ("/plan set calls 100 Anna", "“Anna” matches more than one"),
         ("/plan set calls", "To set a plan: /plan set <metric> <value>"),

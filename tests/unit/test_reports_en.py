@@ -225,17 +225,17 @@ def test_english_captions_read_as_english(english: dict[str, Report]) -> None:
     assert "Total: 26.5 points ▲ 26.5 · 2 deals · ₽170,001" in caption("rating")
     assert "Revenue ₽170,001 ▲ ₽170,001" in caption("plan")
     assert "Plan ₽300,000, 57% achieved" in caption("plan")
-    assert "Won 2 deals" in caption("plan")
+    assert "2 deals won" in caption("plan")
     assert "Contacted 2 of 5 clients (40%) ▲ 40 pp" in caption("coverage")
     assert "Open: 1 deal worth ₽50,000" in caption("funnel")
     assert "Peak: 10:00–11:00, 2 calls" in caption("calls")
-    assert "Missed 5 ▲ 5: 1 called back in time, 2 later, 2 not called back" in caption("missed")
+    assert "Missed 5 ▲ 5: 1 called back in time, 2 late, 2 not called back" in caption("missed")
     assert "+7 495 123-45-67 — Mar 4, 12:00, Anna Orlova" in caption("missed")
     assert "Unassigned — 1 missed, 1 lost" in text("missed")  # kpi's NULL_EMPLOYEE
     assert "No source — 1 lead, conversion 0%" in caption("conversion")  # kpi's NO_SOURCE
     assert "Repeat — 0 leads, conversion —" in text("conversion")  # kpi's TYPE_NAMES
-    assert "Window: Mar 6, 2025 – Mar 5, 2026, 12 mo." in caption("abc")
-    assert "Behind: 3 of 3 reps" in caption("kpi")
+    assert "Window: Mar 6, 2025 – Mar 5, 2026 (12 mo.)" in caption("abc")
+    assert "Behind plan: 3 of 3 reps" in caption("kpi")
     assert "🟠 Calls: 10 of 30 (33%), behind · ▲ 10" in caption("kpi")
     assert "Talk minutes: 3.3 (no plan)" in text("kpi")
     assert "due Mar 4, 10:00" in caption("tasks")
@@ -244,7 +244,7 @@ def test_english_captions_read_as_english(english: dict[str, Report]) -> None:
 def test_english_posts_read_as_english(posts: dict[str, Post]) -> None:
     morning = plain(rf.telegram_text(posts["morning"].caption_html)).splitlines()
     assert morning[0] == "☀️ Good morning! Results for yesterday, March 4"
-    assert "🏆 Leaders:" in morning
+    assert "🏆 Top reps:" in morning
     assert "3. Anna Orlova — -1 point" in morning  # the form follows the size, not the sign
     assert "📵 Not called back: 1 of 1 missed call" in morning
     assert "💰 Revenue, March 2026: ₽170,001 of ₽1,200,000 (14%)" in morning

@@ -131,7 +131,7 @@ def test_the_workbook_speaks_sales_ops(reports: dict[str, Report]) -> None:
         kpi = load_workbook(io.BytesIO(report_xlsx(reports["kpi"])))
     assert rating.sheetnames == ["Summary", "Leaderboard"]
     head = [c.value for c in rating["Leaderboard"][1]]
-    assert head[:4] == ["Rank", "Employee", "ID", "Points"]
+    assert head[:4] == ["Rank", "Rep", "ID", "Points"]
     assert "Deals won" in head and "Revenue" in head
     # kpi's total row is a word of ours, translated like the headers
     assert rating["Leaderboard"].cell(rating["Leaderboard"].max_row, 2).value == "Total"
@@ -159,10 +159,10 @@ def test_the_contest_and_badge_tables_read_in_english() -> None:
         badge_book = load_workbook(io.BytesIO(report_xlsx(badge.reports[0])))
     assert contest_book.sheetnames == ["Summary", "Results"]
     rows = list(contest_book["Results"].iter_rows(values_only=True))
-    assert rows[0] == ("Rank", "Employee", "Value")
+    assert rows[0] == ("Rank", "Rep", "Value")
     assert rows[1] == (1, "Anna Petrova", 42)
     assert list(badge_book["Badge"].iter_rows(values_only=True)) == [
-        ("Employee", "Badge"),
+        ("Rep", "Badge"),
         ("Anna Petrova", "100-Call Day"),
     ]
     for book in (contest_book, badge_book):
@@ -253,7 +253,7 @@ def test_contest_posts_sound_like_a_sales_team_bot() -> None:
     assert "1. <b>Anna Petrova</b> — 42\xa0calls ✅" in race.splitlines()
     assert nudge.splitlines() == [
         "<b>🏁 “December Sprint”</b>: you're #2",
-        "<b>6\xa0calls</b> more and you pass Anna Petrova (now #1).",
+        "Another <b>6\xa0calls</b> and you'll overtake Anna Petrova (#1).",
     ]
     assert "Starts <b>Dec 1</b>, ends Dec 31." in scheduled.splitlines()
     assert morning.startswith("🏁 <b>“December Sprint”</b>, ends Dec 31: 1. Anna Petrova 42")
@@ -351,7 +351,7 @@ def test_streak_and_badge_words_read_naturally() -> None:
         "November 3, 2026: 104 calls in one day",
         "November 2, 2026: the team's first deal won this month",
         "November 2–8, 2026: 87.5 points, best week in six months",
-        "September 1 – November 30, 2026: plan hit 3 months in a row",
+        "September 1 – November 30, 2026: hit the plan 3 months in a row",
         "November 1–30, 2026: called back in 12 min on average, fastest on the team",
     ]
     assert record[0].replace("\xa0", " ") == (
