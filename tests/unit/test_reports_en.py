@@ -228,7 +228,7 @@ def test_english_captions_read_as_english(english: dict[str, Report]) -> None:
     assert "2 deals won" in caption("plan")
     assert "Contacted 2 of 5 clients (40%) ▲ 40 pp" in caption("coverage")
     assert "Open: 1 deal worth ₽50,000" in caption("funnel")
-    assert "Peak: 10:00–11:00, 2 calls" in caption("calls")
+    assert "Peak hour: 10:00–11:00, 2 calls" in caption("calls")
     assert "Missed 5 ▲ 5: 1 called back in time, 2 late, 2 not called back" in caption("missed")
     assert "+7 495 123-45-67 — Mar 4, 12:00, Anna Orlova" in caption("missed")
     assert "Unassigned — 1 missed, 1 lost" in text("missed")  # kpi's NULL_EMPLOYEE
