@@ -87,7 +87,8 @@ def _spanning(settings: KpiSettings, client_type: Any, client_id: Any, period: P
         return None
     return exists().where(
         *_rows(settings, client_type, client_id),
-        col(ClientContact.month) == low,
+        # "+ 0": by the client's key, never by the months' index (all clients of the month)
+        col(ClientContact.month) + 0 == low,
         col(ClientContact.first_at) < period.start,
         col(ClientContact.last_at) >= period.end,
     )

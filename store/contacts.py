@@ -28,7 +28,7 @@ same client's rows, nor deadlock on them.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -71,8 +71,10 @@ _CC: Table = ClientContact.__table__  # type: ignore[attr-defined]
 _KEY = ("client_type", "client_id", "month", "type_id", "provider_id", "call_failed")
 _DERIVED_FROM = (Activity, Call, Deal, Contact)
 
-# One activity's contribution: (client type, client id, type, provider, start).
-Contribution = tuple[int, int, int, str, datetime]
+# One activity's contribution: (client type, client id, type, provider, call failed, start).
+Contribution = tuple[int, int, int, str, bool, datetime]
+# The rows of one client in one month: (client type, client id, month).
+ClientMonth = tuple[int, int, int]
 
 
 def month_of(moment: datetime) -> int:
@@ -98,8 +100,9 @@ class Before:
     """What a write of activities or calls is about to change, read before it."""
 
     model: type[SQLModel] | None = None
-    activities: dict[int, Contribution] = field(default_factory=dict)  # by activity id
-    call_ids: dict[int, str] = field(default_factory=dict)  # by call row id
+    # by activity id: the activities written (activities) or whose calls are (calls)
+    activities: dict[int, Contribution] = field(default_factory=dict)
+    call_ids: set[str] = field(default_factory=set)  # the calls' call ids, before and after
 
 
 def call_failed(activities: Any = _ACT) -> ColumnElement[bool]:
@@ -183,13 +186,41 @@ def _clients_match(session: Session, table: Any, clients: Iterable[tuple[int, in
     )
 
 
-def rebuild(session: Session, clients: Iterable[tuple[int, int]]) -> None:
-    """Recompute these clients' rows from their activities."""
+def rebuild(session: Session, months: Iterable[ClientMonth]) -> None:
+    """Recompute these clients' rows of these months from their activities."""
+    groups: dict[tuple[int, int], list[int]] = {}  # (client type, month) -> client ids
+    for client_type, client_id, month in set(months):
+        groups.setdefault((client_type, month), []).append(client_id)
+    for (client_type, month), ids in sorted(groups.items()):
+        ids.sort()
+        rows = and_(
+            _CC.c.client_type == client_type,
+            _CC.c.month == month,
+            in_ids(session, _CC.c.client_id, ids),
+        )
+        session.execute(delete(_CC).where(rows))
+        low, high = _month_start(month), _month_start(month + 1)
+        activities = and_(
+            _ACT.c.client_type == client_type,
+            in_ids(session, _ACT.c.client_id, ids),
+            _ACT.c.start_at >= low,
+            _ACT.c.start_at < high,
+        )
+        _widen(session, activities)
+
+
+def rebuild_clients(session: Session, clients: Iterable[tuple[int, int]]) -> None:
+    """Recompute these clients' rows, every month."""
     wanted = sorted(set(clients))
     if not wanted:
         return
     session.execute(delete(_CC).where(_clients_match(session, _CC, wanted)))
     _widen(session, _clients_match(session, _ACT, wanted))
+
+
+def _month_start(month: int) -> datetime:
+    year, index = divmod(month, 12)
+    return datetime(year, index + 1, 1, tzinfo=UTC)
 
 
 def rebuild_all(session: Session) -> None:
@@ -198,42 +229,56 @@ def rebuild_all(session: Session) -> None:
     _widen(session, true())
 
 
-def _current(session: Session, where: ColumnElement[bool]) -> dict[int, Contribution]:
+def _current(
+    session: Session, where: ColumnElement[bool], *, client: bool = True
+) -> dict[int, Contribution]:
+    """The contributions of the activities matching ``where``; with ``client`` False also of
+    those with no client (their client fields None), for a caller who knows the one they had."""
+    if not client:
+        where = and_(where, _ACT.c.completed == true(), _ACT.c.start_at.is_not(None))
     query = select(
         _ACT.c.id,
         _ACT.c.client_type,
         _ACT.c.client_id,
         _ACT.c.type_id,
         func.coalesce(_ACT.c.provider_id, ""),
+        call_failed(),
         _ACT.c.start_at,
-    ).where(_counted(where))
+    ).where(_counted(where) if client else where)
     found: dict[int, Contribution] = {}
-    for activity_id, client_type, client_id, type_id, provider, start in session.execute(query):
-        found[int(activity_id)] = (client_type, client_id, type_id, provider, start)
+    for activity_id, client_type, client_id, type_id, provider, failed, start in session.execute(
+        query
+    ):
+        found[int(activity_id)] = (client_type, client_id, type_id, provider, bool(failed), start)
     return found
 
 
-def _holding(session: Session, olds: Iterable[Contribution]) -> set[tuple[int, int]]:
-    """The clients of ``olds`` whose row of that kind and month starts or ends at that very
+def _holding(session: Session, olds: Sequence[Contribution]) -> set[ClientMonth]:
+    """The client months of ``olds`` whose row of that kind starts or ends at that very
     time: losing the activity may narrow it, so they are rebuilt."""
-    olds = list(olds)
-    if not olds:
+    keyed: dict[tuple[Any, ...], Contribution] = {}
+    for old in olds:
+        keyed.setdefault((old[0], old[1], month_of(old[5]), *old[2:]), old)
+    if not keyed:
         return set()
-    clients = {(c[0], c[1]) for c in olds}
+    clients = {(key[0], key[1]) for key in keyed}
+    months = {key[2] for key in keyed}
     query = select(
         _CC.c.client_type,
         _CC.c.client_id,
         _CC.c.month,
         _CC.c.type_id,
         _CC.c.provider_id,
+        _CC.c.call_failed,
         _CC.c.first_at,
         _CC.c.last_at,
-    ).where(_clients_match(session, _CC, clients))
+    ).where(_clients_match(session, _CC, clients), _CC.c.month.in_(sorted(months)))
     edges: set[tuple[Any, ...]] = set()
-    for client_type, client_id, month, type_id, provider, first, last in session.execute(query):
-        edges.add((client_type, client_id, month, type_id, provider, first))
-        edges.add((client_type, client_id, month, type_id, provider, last))
-    return {(c[0], c[1]) for c in olds if (c[0], c[1], month_of(c[4]), c[2], c[3], c[4]) in edges}
+    for *kind, first, last in session.execute(query):
+        kind[5] = bool(kind[5])
+        edges.add((*kind, first))
+        edges.add((*kind, last))
+    return {(key[0], key[1], key[2]) for key in keyed if key in edges}
 
 
 def _in_texts(session: Session, column: Any, values: Iterable[str]) -> ColumnElement[bool]:
@@ -252,18 +297,29 @@ def _lock(session: Session) -> None:
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_LOCK_KEY})
 
 
-def before_write(session: Session, model: type[SQLModel], ids: Iterable[Any]) -> Before:
-    """Read what rows ``ids`` of ``model`` are before they are written or deleted."""
+def before_write(session: Session, model: type[SQLModel], rows: Iterable[Any]) -> Before:
+    """Read what ``rows`` (mappings to be written, or ids to be deleted) of ``model`` will
+    change, before the write."""
     if model not in _DERIVED_FROM:
         return Before()
     _lock(session)
-    wanted = sorted({int(i) for i in ids})
-    if model is Activity and wanted:
-        return Before(Activity, activities=_current(session, in_ids(session, _ACT.c.id, wanted)))
-    if model is Call and wanted:
-        query = select(_CALLS.c.id, _CALLS.c.call_id).where(in_ids(session, _CALLS.c.id, wanted))
-        return Before(Call, call_ids={int(i): str(c) for i, c in session.execute(query)})
+    rows = list(rows)
+    ids = sorted({int(r["id"] if isinstance(r, Mapping) else r) for r in rows})
+    if model is Activity and ids:
+        return Before(Activity, activities=_current(session, in_ids(session, _ACT.c.id, ids)))
+    if model is Call and ids:
+        query = select(_CALLS.c.call_id).where(in_ids(session, _CALLS.c.id, ids))
+        call_ids = {str(c) for c in session.execute(query).scalars()}
+        call_ids.update(str(r.get("call_id") or "") for r in rows if isinstance(r, Mapping))
+        call_ids.discard("")
+        if not call_ids:
+            return Before(Call)
+        return Before(Call, _current(session, _calling(session, call_ids)), call_ids)
     return Before(model)
+
+
+def _calling(session: Session, call_ids: Iterable[str]) -> ColumnElement[bool]:
+    return and_(_ACT.c.type_id == ACTIVITY_CALL, _in_texts(session, _ACT.c.call_id, call_ids))
 
 
 def after_write(
@@ -277,41 +333,32 @@ def after_write(
     if before.model is Activity and done:
         olds = [before.activities[i] for i in done if i in before.activities]
         _refresh(session, olds, in_ids(session, _ACT.c.id, done))
-    elif before.model is Call and done:
-        _calls_changed(session, before, done)
+    elif before.model is Call and done and before.call_ids:
+        # Only an activity whose call test changed (failed or not) changes kind.
+        now = _current(session, _calling(session, before.call_ids))
+        changed = sorted(i for i, c in now.items() if before.activities.get(i) != c)
+        olds = [before.activities[i] for i in changed if i in before.activities]
+        if changed:
+            _refresh(session, olds, in_ids(session, _ACT.c.id, changed))
     if moved:
-        ids = [m[0] for m in moved]
-        now = _current(session, in_ids(session, _ACT.c.id, ids))
-        olds = [
-            (m[1], m[2], *now[m[0]][2:])
-            for m in moved
-            if m[0] in now and m[1] is not None and m[2] is not None
-        ]
-        # an activity that left its client for none is not in ``now``: rebuild its old one
-        gone = [
-            (m[1], m[2])
-            for m in moved
-            if m[0] not in now and m[1] is not None and m[2] is not None
-        ]
-        rebuild(session, [(int(t), int(c)) for t, c in gone])
-        _refresh(session, olds, in_ids(session, _ACT.c.id, ids))
+        _moved(session, moved)
+
+
+def _moved(session: Session, moved: Sequence[Moved]) -> None:
+    """Activities changed client: the rows of the client they had may narrow."""
+    ids = [m[0] for m in moved]
+    now = _current(session, in_ids(session, _ACT.c.id, ids), client=False)
+    olds = [
+        (m[1], m[2], *now[m[0]][2:])
+        for m in moved
+        if m[0] in now and m[1] is not None and m[2] is not None
+    ]
+    _refresh(session, olds, in_ids(session, _ACT.c.id, ids))
 
 
 def _refresh(session: Session, olds: Sequence[Contribution], where: ColumnElement[bool]) -> None:
     rebuild(session, _holding(session, olds))
     _widen(session, where)
-
-
-def _calls_changed(session: Session, before: Before, done: Sequence[int]) -> None:
-    query = select(_CALLS.c.call_id).where(in_ids(session, _CALLS.c.id, list(done)))
-    call_ids = {str(c) for c in session.execute(query).scalars()}
-    call_ids.update(before.call_ids[i] for i in done if i in before.call_ids)
-    call_ids.discard("")
-    if not call_ids:
-        return
-    where = and_(_ACT.c.type_id == ACTIVITY_CALL, _in_texts(session, _ACT.c.call_id, call_ids))
-    # their kind may have changed (failed or not): the kind they held may move back
-    _refresh(session, list(_current(session, where).values()), where)
 
 
 __all__ = [
@@ -326,4 +373,5 @@ __all__ = [
     "month_of",
     "rebuild",
     "rebuild_all",
+    "rebuild_clients",
 ]

@@ -39,7 +39,7 @@ def upsert(session: Session, model: type[SQLModel], rows: Sequence[Mapping[str, 
     shapes: dict[tuple[str, ...], list[Mapping[str, Any]]] = {}
     for row in rows:
         shapes.setdefault(tuple(row), []).append(row)
-    before = contacts.before_write(session, model, (row.get("id") for row in rows))
+    before = contacts.before_write(session, model, rows)
     written = [
         key
         for columns, part in shapes.items()
