@@ -102,7 +102,7 @@ def test_texts_and_buttons_are_english(deps: BitrixDeps) -> None:
     assert replies["help"].text.startswith("[b]Reports[/b]:")
     assert "Role: manager" in replies["me"].text and "Продажи Москва" in replies["me"].text
     assert replies["denied"].text.startswith("You can't see these figures: Anna Orlova.")
-    assert "and your departments" in replies["denied"].text
+    assert "leaderboard, plus your departments" in replies["denied"].text
     assert replies["ambiguous"].text.startswith("Please be more specific: ova.")
     assert (
         replies["ambiguous"].text
