@@ -30,7 +30,7 @@ MAX_CHOICES = 12
 _FILLER = frozenset({"за", "по", "на", "в", "for", "in", "of", "the", "и", "and"})
 _COMPANY = frozenset({"все", "всех", "компания", "компании", "all", "company", "team"})
 _DEPARTMENT = frozenset({"отдел", "отдела", "подразделение", "dept", "department"})
-_EMPLOYEE = frozenset({"сотрудник", "менеджер", "employee", "manager"})
+_EMPLOYEE = frozenset({"сотрудник", "менеджер", "employee", "manager", "rep"})
 
 
 @dataclass(frozen=True)

@@ -102,6 +102,8 @@ def test_usernames_ids_departments_and_company() -> None:
     assert target("все") == COMPANY
     assert target("all month") == COMPANY
     assert target("11") == BORIS
+    # the English replies say "rep", so a rep is understood as one
+    assert target("rep Boris") == target("сотрудник Boris") == target("employee Boris") == BORIS
 
 
 def test_a_name_that_fits_several_is_asked_about() -> None:
