@@ -28,7 +28,7 @@ from charts.theme import (
     percent_text,
     shorten,
 )
-from charts.words import _, ngettext
+from charts.words import _, ngettext, pgettext
 
 if TYPE_CHECKING:
     from datetime import date
@@ -62,7 +62,8 @@ def plan_figure(report: PlanReport) -> Figure:
     figures = [(_("факт"), money_text(revenue), INK)]
     if plan is not None:
         figures.append((_("план"), money_text(plan), INK))
-        figures.append((_("выполнено"), percent_text(revenue / plan if plan else None), color))
+        share = percent_text(revenue / plan if plan else None)
+        figures.append((pgettext("share of plan", "выполнено"), share, color))
     if running:
         figures.append((_("прогноз по темпу"), money_text(run_rate), color))
     figures.append((_("сделок выиграно"), count_text(total.deals_won), INK))

@@ -25,6 +25,8 @@ class Words(Protocol):
 
     def ngettext(self, singular: str, plural: str, n: int) -> str: ...
 
+    def pgettext(self, context: str, message: str) -> str: ...
+
 
 _words: ContextVar[Words] = ContextVar("chart_words")
 
@@ -65,6 +67,11 @@ def language() -> str:
 def _(message: str) -> str:
     """``message`` (a Russian id) in the drawing's language."""
     return current().gettext(message)
+
+
+def pgettext(context: str, message: str) -> str:
+    """``message`` as meant in ``context`` (one Russian word, two English ones)."""
+    return current().pgettext(context, message)
 
 
 def ngettext(singular: str, plural: str, n: int) -> str:

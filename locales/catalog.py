@@ -60,13 +60,16 @@ def use(code: str | None) -> Iterator[str]:
 def translations(lang: str) -> _gettext.GNUTranslations:
     """Every ``locales/<lang>/*.po`` merged into one catalog, compiled to a gettext object."""
     merged = Catalog(locale=lang, fuzzy=False)
-    chosen: dict[str, Message] = {}
+    chosen: dict[tuple[str, str | None], Message] = {}
     for path in sorted((CATALOGS / lang).glob("*.po")):
         with path.open("rb") as file:
             for message in read_po(file, locale=lang):
                 # one id in two areas: an untranslated copy must not hide the translated one
                 # (Catalog keeps the first string it was given for an id, so choose first)
-                key = message.id if isinstance(message.id, str) else message.id[0]
+                key = (
+                    message.id if isinstance(message.id, str) else message.id[0],
+                    message.context,
+                )
                 if message.id and (key not in chosen or _has_string(message)):
                     chosen[key] = message
     for message in chosen.values():
@@ -92,6 +95,12 @@ def ngettext(singular: str, plural: str, n: int) -> str:
     return translations(language()).ngettext(singular, plural, n)
 
 
+def pgettext(context: str, message: str) -> str:
+    """``message`` as meant in ``context``: one Russian word that English says two ways
+    ("выполнено": a task completed, a plan met)."""
+    return translations(language()).pgettext(context, message)
+
+
 def N_(message: str) -> str:  # noqa: N802 - gettext's own name for a marker
     """Mark a message for extraction where it is defined; translate it where it is shown."""
     return message
@@ -113,6 +122,9 @@ class Words:
 
     def ngettext(self, singular: str, plural: str, n: int) -> str:
         return translations(self.language).ngettext(singular, plural, n)
+
+    def pgettext(self, context: str, message: str) -> str:
+        return translations(self.language).pgettext(context, message)
 
 
 def words(lang: str | None = None) -> Words:

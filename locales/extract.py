@@ -61,6 +61,7 @@ class Found:
 
     id: str | tuple[str, str]
     where: str
+    context: str | None = None  # pgettext's: one Russian text meaning two things
 
 
 def _methods(area: str) -> list[tuple[str, str]]:
@@ -78,13 +79,13 @@ def found(area: str) -> list[Found]:
     out: list[Found] = []
     package = AREAS[area][0]
     base = ROOT / package
-    for filename, lineno, message, _comments, _context in extract_from_dir(
+    for filename, lineno, message, _comments, context in extract_from_dir(
         base, _methods(area), options_map=OPTIONS
     ):
         if not message or (isinstance(message, tuple) and not message[0]):
             continue
         ident = message if isinstance(message, str) else (message[0], message[1])
-        out.append(Found(ident, f"{package}/{filename}:{lineno}"))
+        out.append(Found(ident, f"{package}/{filename}:{lineno}", context))
     return out
 
 
@@ -105,7 +106,7 @@ def update(area: str, languages: Iterable[str] = LANGUAGES) -> dict[str, int]:
     template = Catalog(project="crm-pulse", fuzzy=False)
     for item in found(area):
         path, _, line = item.where.rpartition(":")
-        template.add(item.id, locations=[(path, int(line))])
+        template.add(item.id, locations=[(path, int(line))], context=item.context)
     left: dict[str, int] = {}
     for lang in languages:
         old = read(lang, area)
@@ -113,9 +114,11 @@ def update(area: str, languages: Iterable[str] = LANGUAGES) -> dict[str, int]:
         for message in template:
             if not message.id:
                 continue
-            kept = old.get(message.id)
+            kept = old.get(message.id, message.context)
             string = kept.string if kept is not None else message.string
-            fresh[message.id] = Message(message.id, string, locations=message.locations)
+            fresh[message.id] = Message(
+                message.id, string, locations=message.locations, context=message.context
+            )
         catalog_path(lang, area).parent.mkdir(parents=True, exist_ok=True)
         with catalog_path(lang, area).open("wb") as file:
             write_po(file, fresh, width=99, sort_output=True, omit_header=False, no_location=True)

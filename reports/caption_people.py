@@ -10,7 +10,7 @@ from kpi.coverage import CoverageReport
 from kpi.kpiplan import KpiReport, Metric
 from kpi.rating import RatingReport, RatingRow
 from kpi.tasks import TasksReport
-from locales import N_, _, ngettext
+from locales import N_, _, ngettext, pgettext
 from reports.caption_common import Ctx, first, items_block, joined, name, nothing, with_change
 from reports.markup import Block, Line, b, block, line, listing, phrase
 from reports.text import change, count, number, percent, points, rank_change, ratio, spaced
@@ -18,7 +18,7 @@ from reports.text import change, count, number, percent, points, rank_change, ra
 # Shown as ``status_word``; tables.py reads the marks and translates the words itself.
 STATUS = MappingProxyType(
     {
-        "met": ("✅", N_("выполнено")),
+        "met": ("✅", "выполнено"),  # a plan met, not a task done: see status_word
         "on_track": ("🟢", N_("в графике")),
         "behind": ("🟠", N_("отстаёт")),
         "missed": ("🔴", N_("не выполнено")),
@@ -40,6 +40,8 @@ METRIC_NAMES = MappingProxyType(
 
 def status_word(status: str) -> str:
     """'behind' -> 'отстаёт' / 'behind'; an unknown status as it is."""
+    if status == "met":
+        return pgettext("plan", "выполнено")
     found = STATUS.get(status)
     return status if found is None else _(found[1])
 

@@ -28,7 +28,7 @@ from kpi.streaks import StreaksReport
 from kpi.tasks import TasksReport
 from locales import _
 from reports.caption_channels import channels_tables
-from reports.caption_people import STATUS
+from reports.caption_people import status_word
 from reports.game_texts import metric_title
 from reports.kpi_words import kpi_word
 from reports.tables import Col, Kind, Table, table, who
@@ -299,5 +299,4 @@ TABLES: Mapping[str, Callable[[Any], list[Table]]] = MappingProxyType(
 
 def _status(status: str) -> str:
     """A kpi plan status in words ('выполнено' / 'met'); an unknown one as it is."""
-    found = STATUS.get(status)
-    return status if found is None else _(found[1])
+    return status_word(status)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 from babel.messages.catalog import Catalog
 
-from locales import LANGUAGES, Words, ngettext, translations, use
+from locales import LANGUAGES, Words, gettext, ngettext, pgettext, translations, use
 from locales.extract import AREAS, CYRILLIC, FIELD, found, read
 
 FORMS = {"ru": 3, "en": 2}
@@ -39,7 +39,9 @@ def test_every_message_in_the_code_is_in_every_catalog(
     area: str, catalogs: dict[str, Catalog]
 ) -> None:
     for lang, catalog in catalogs.items():
-        missing = [f.where + " " + repr(f.id) for f in found(area) if catalog.get(f.id) is None]
+        missing = [
+            f.where + " " + repr(f.id) for f in found(area) if catalog.get(f.id, f.context) is None
+        ]
         assert not missing, (
             f"locales/{lang}/{area}.po lacks {len(missing)} message(s); run `make messages` "
             "and translate them:\n" + "\n".join(missing[:20])
@@ -49,9 +51,9 @@ def test_every_message_in_the_code_is_in_every_catalog(
 def test_no_catalog_keeps_messages_the_code_no_longer_writes(
     area: str, catalogs: dict[str, Catalog]
 ) -> None:
-    written = {_key(f.id) for f in found(area)}
+    written = {(_key(f.id), f.context) for f in found(area)}
     for lang, catalog in catalogs.items():
-        stale = [m.id for m in catalog if m.id and _key(m.id) not in written]
+        stale = [m.id for m in catalog if m.id and (_key(m.id), m.context) not in written]
         assert not stale, f"locales/{lang}/{area}.po keeps {stale[:10]}: run `make messages`"
 
 
@@ -93,14 +95,14 @@ def test_translations_keep_the_placeholders(catalogs: dict[str, Catalog]) -> Non
 
 
 def test_one_message_means_one_thing_across_areas() -> None:
-    seen: dict[tuple[str, str], tuple[str, object]] = {}
+    seen: dict[tuple[str, str, str | None], tuple[str, object]] = {}
     clashes = []
     for area in AREAS:
         for lang in LANGUAGES:
             for message in read(lang, area):
                 if not message.id or not message.string:
                     continue
-                key = (lang, _key(message.id))
+                key = (lang, _key(message.id), message.context)
                 if key in seen and seen[key][1] != message.string:
                     clashes.append(f"{lang} {key[1]!r}: {seen[key][0]} and {area} differ")
                 seen.setdefault(key, (area, message.string))
@@ -125,3 +127,7 @@ def test_russian_plurals_follow_the_count_and_english_reads_english() -> None:
             "{n} calls",
         ]
         assert Words("en").gettext("Итого") == "Total"
+        # one Russian word, two English ones, told apart by a context
+        assert (gettext("выполнено"), pgettext("plan", "выполнено")) == ("completed", "met")
+    with use("ru"):
+        assert pgettext("plan", "выполнено") == "выполнено"
