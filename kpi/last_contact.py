@@ -87,20 +87,20 @@ def _spanning(settings: KpiSettings, client_type: Any, client_id: Any, period: P
         return None
     return exists().where(
         *_rows(settings, client_type, client_id),
-        # "+ 0": by the client's key, never by the months' index (all clients of the month)
-        col(ClientContact.month) + 0 == low,
+        # a range, not "=": by the client's key, never by the months' index (every client's
+        # rows of the month) even when the planner has no statistics yet
+        col(ClientContact.month).between(low, low),
         col(ClientContact.first_at) < period.start,
         col(ClientContact.last_at) >= period.end,
     )
 
 
-def communicated(settings: KpiSettings, client_type: Any, client_id: Any, period: Period) -> Any:
-    """Whether the client had a communication in the period, read from its activities."""
-    return exists().where(
-        col(Activity.client_type) == client_type,
-        col(Activity.client_id) == client_id,
-        started_in(period),
-        is_communication(settings),
+def communicated(settings: KpiSettings, period: Period) -> Any:
+    """The clients (type, id) with a communication in the period, read from the activities
+    of the period (the start index): asked only for clients with a spanning row, whose
+    periods lie inside one month, so the read is at most a month of activities."""
+    return select(col(Activity.client_type), col(Activity.client_id)).where(
+        col(Activity.client_id).is_not(None), started_in(period), is_communication(settings)
     )
 
 
@@ -108,12 +108,11 @@ def covered(
     settings: KpiSettings, client_type: Any, client_id: Any, period: Period
 ) -> ColumnElement[int]:
     """1 when the client had a communication in the period, else 0."""
-    hit = tuple_(client_type, client_id).in_(touched(settings, period))
-    whens: list[tuple[Any, Any]] = [(hit, 1)]
+    client = tuple_(client_type, client_id)
+    whens: list[tuple[Any, Any]] = [(client.in_(touched(settings, period)), 1)]
     spanning = _spanning(settings, client_type, client_id, period)
     if spanning is not None:
-        asked = and_(spanning, communicated(settings, client_type, client_id, period))
-        whens.append((asked, 1))
+        whens.append((and_(spanning, client.in_(communicated(settings, period))), 1))
     return case(*((when, literal(then)) for when, then in whens), else_=literal(0))
 
 
