@@ -27,7 +27,6 @@ from bot.game_texts import (
     STOP_NOT_YOURS,
     day_text,
     kind_title,
-    metric_title,
     span_text,
 )
 from bot.settings import Role
@@ -43,6 +42,7 @@ from kpi.scope import find_departments
 from kpi.settings import KpiSettings
 from locales import _
 from reports.game_texts import STATUS_TITLES
+from reports.kpi_words import metric_name
 from store.game_models import Contest, add_contest, stop_contest
 
 _TARGET = frozenset({"цель", "target"})
@@ -177,7 +177,7 @@ def draft_of(
         raise ContestError(msg, "no_period")
     first, last = days_of(words.period, now=now, settings=settings)
     metric = words.metric
-    name = f"{metric_title(metric)}: {span_text(first, last)}"  # in the asker's language
+    name = f"{metric_name(metric)}: {span_text(first, last)}"  # in the asker's language
     return check_contest(
         session,
         settings,
@@ -232,7 +232,7 @@ def start(session: Session, draft: ContestDraft, *, now: datetime, created_by: s
 def summary(draft: ContestDraft, department: str) -> str:
     lines = [
         _("Вид: {kind}").format(kind=kind_title(draft.kind)),
-        _("Показатель: {metric}").format(metric=metric_title(draft.metric)),
+        _("Показатель: {metric}").format(metric=metric_name(draft.metric)),
         _("Даты: {start} – {end}").format(start=day_text(draft.start), end=day_text(draft.end)),
         _("Кто участвует: {who}").format(who=department),
     ]
@@ -253,7 +253,7 @@ def listing(session: Session, settings: KpiSettings, viewer: Viewer, *, now: dat
             line = _("№{id} «{name}» · {metric} · {days} · {status}").format(
                 id=contest.id,
                 name=contest.name,
-                metric=metric_title(contest.metric),
+                metric=metric_name(contest.metric),
                 days=span_text(contest.start_day, contest.end_day),
                 status=_(STATUS_TITLES[status]),
             )

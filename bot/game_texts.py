@@ -15,6 +15,7 @@ from babel.dates import format_interval
 from kpi.contest_input import ContestError
 from locales import N_, _, babel_locale, language
 from reports import game_texts as titles
+from reports.kpi_words import metric_name
 from reports.text import day
 
 METRIC_WORDS = MappingProxyType(
@@ -147,10 +148,6 @@ def kind_title(kind: str) -> str:
     return titles.kind_title(kind)
 
 
-def metric_title(metric: str) -> str:
-    return titles.metric_title(metric)
-
-
 def span_title(span: str) -> str:
     """A period button's caption ("Эта неделя"), the span's key if it has none."""
     return _(SPANS[span]) if span in SPANS else span
@@ -178,7 +175,7 @@ def span_text(first: date, last: date) -> str:
 
 def streak_line(metric: str, current: int, best: int) -> str:
     return _("🔥 {metric}: серия {current}, рекорд {best}").format(
-        metric=metric_title(metric), current=titles.days_text(current), best=titles.days_text(best)
+        metric=metric_name(metric), current=titles.days_text(current), best=titles.days_text(best)
     )
 
 

@@ -28,6 +28,7 @@ from kpi.plans_store import effective_plans
 from kpi.settings import METRICS, KpiSettings
 from locales import _, language
 from reports import text as figures
+from reports.kpi_words import metric_name
 from store.plan_models import PlanChange, plan_history, record_plans
 
 SET_WORDS = frozenset({"set", "задать", "установить"})
@@ -197,7 +198,7 @@ def current(session: Session, kpi: KpiSettings, request: PlanRequest) -> str:
 def confirm_text(session: Session, kpi: KpiSettings, request: PlanRequest) -> str:
     return _(texts.CONFIRM).format(
         target=_who(request.target),
-        metric=_(texts.METRIC_NAMES[request.metric]),
+        metric=metric_name(request.metric).lower(),
         value=number(request.value),
         length=_(texts.LENGTHS[request.length]),
         current=current(session, kpi, request),
@@ -220,7 +221,7 @@ def apply(
     session.commit()
     return _(texts.DONE).format(
         target=_who(request.target),
-        metric=_(texts.METRIC_NAMES[request.metric]),
+        metric=metric_name(request.metric).lower(),
         value=number(request.value),
         length=_(texts.LENGTHS[request.length]),
     )

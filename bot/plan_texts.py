@@ -41,15 +41,6 @@ CANCELLED = N_("Отменено: план не изменён.")
 ONLY_ASKER = N_("Подтвердить может только тот, кто задавал план.")
 DEPARTMENT = N_("отделу «{name}»")
 EMPLOYEE = N_("сотруднику {name}")
-METRIC_NAMES = {
-    "calls": N_("звонки"),
-    "successful_calls": N_("успешные звонки"),
-    "talk_minutes": N_("минуты разговоров"),
-    "meetings": N_("встречи"),
-    "emails": N_("письма"),
-    "new_deals": N_("новые сделки"),
-    "revenue": N_("выручка"),
-}
 CONFIRM_BY_TEXT = N_("Чтобы подтвердить, напишите: /plan {words} да")
 CONFIRM_WORDS = frozenset({"да", "yes", "confirm", "подтвердить"})
 CANCEL_WORDS = frozenset({"отмена", "cancel", "нет", "no"})

@@ -16,23 +16,13 @@ from kpi.kpiplan import Metric
 from kpi.missed_live import Card
 from locales import N_, _
 from reports.caption import bitrix, telegram
-from reports.kpi_words import kpi_word
+from reports.kpi_words import kpi_word, metric_name
 from reports.markup import TELEGRAM_MESSAGE, Block, Line, Span, b, block, line, link, listing
 from reports.text import Fmt, number, short
 from reports.text import phone as phone_text
 
 Text = tuple[str, str]  # (Telegram HTML, Bitrix24 BB-code)
 FIELD = re.compile(r"\{(\w+)\}")
-# The plan metrics' names as the alerts write them (kpi keeps only their keys).
-METRIC_NAMES = {
-    "calls": N_("Звонки"),
-    "successful_calls": N_("Успешные звонки"),
-    "talk_minutes": N_("Минуты разговоров"),
-    "meetings": N_("Встречи"),
-    "emails": N_("Письма"),
-    "new_deals": N_("Новые сделки"),
-    "revenue": N_("Выручка"),
-}
 
 
 def render(blocks: Sequence[Block]) -> Text:
@@ -64,10 +54,6 @@ def figure(name: str, value: Decimal | None, fmt: Fmt) -> str:
 def team_name(scope_name: str) -> str:
     """'Команда «Продажи»' for a team chat's celebration."""
     return _("Команда «{team}»").format(team=kpi_word(scope_name))
-
-
-def metric_name(name: str) -> str:
-    return _(METRIC_NAMES[name]) if name in METRIC_NAMES else name
 
 
 def ago(delta: timedelta) -> str:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from kpi.streaks import StreakRow, StreaksReport
 from locales import _
 from reports.caption_common import Ctx, first, nothing
-from reports.game_texts import days_text, metric_title
+from reports.game_texts import days_text
+from reports.kpi_words import metric_name
 from reports.markup import Block, Line, Span, b, block, line, listing, phrase
 from reports.text import short
 
@@ -24,7 +25,7 @@ def _streak_line(row: StreakRow) -> Line:
     values: dict[str, str | Span] = {
         "name": b(short(row.employee)),
         "days": days_text(row.current),
-        "metric": metric_title(row.metric).lower(),
+        "metric": metric_name(row.metric).lower(),
     }
     if row.current > row.previous_best and row.current > 1:
         return phrase(_("🔥 {name} — {days}, {metric} (рекорд!)"), **values)

@@ -12,6 +12,7 @@ from kpi.rating import RatingReport, RatingRow
 from kpi.tasks import TasksReport
 from locales import N_, _, ngettext, pgettext
 from reports.caption_common import Ctx, first, items_block, joined, name, nothing, with_change
+from reports.kpi_words import metric_name
 from reports.markup import Block, Line, b, block, line, listing, phrase
 from reports.text import change, count, number, percent, points, rank_change, ratio, spaced
 
@@ -24,18 +25,6 @@ STATUS = MappingProxyType(
         "missed": ("🔴", N_("не выполнено")),
     }
 )
-# The kpi metrics as a caption names them (charts keep their own table for the axes).
-METRIC_NAMES = MappingProxyType(
-    {
-        "calls": N_("Звонки"),
-        "successful_calls": N_("Успешные звонки"),
-        "talk_minutes": N_("Минуты разговоров"),
-        "meetings": N_("Встречи"),
-        "emails": N_("Письма"),
-        "new_deals": N_("Новые сделки"),
-        "revenue": N_("Выручка"),
-    }
-)
 
 
 def status_word(status: str) -> str:
@@ -44,12 +33,6 @@ def status_word(status: str) -> str:
         return pgettext("plan", "выполнено")
     found = STATUS.get(status)
     return status if found is None else _(found[1])
-
-
-def metric_name(key: str) -> str:
-    """'calls' -> 'Звонки' / 'Calls'; an unknown metric as its key."""
-    found = METRIC_NAMES.get(key)
-    return key if found is None else _(found)
 
 
 def _deals(n: int) -> str:

@@ -19,8 +19,8 @@ from kpi.scope import Scope
 from locales import _, ngettext
 from reports.build import Report
 from reports.caption import bitrix, telegram
-from reports.game_texts import badge_title, days_text, metric_title, quoted, value_text
-from reports.kpi_words import period_label
+from reports.game_texts import badge_title, days_text, quoted, value_text
+from reports.kpi_words import metric_name, period_label
 from reports.markup import TELEGRAM_CAPTION, TELEGRAM_MESSAGE, Block, Span, b, block, line, phrase
 from reports.morning import Post
 from reports.text import Fmt, count, duration, points
@@ -102,7 +102,7 @@ def record_text(person: str, metric: str, days: int, before: int) -> Text:
     values: dict[str, str | Span] = {
         "person": b(person),
         "days": days_text(days),
-        "metric": metric_title(metric).lower(),
+        "metric": metric_name(metric).lower(),
     }
     text = (
         phrase(
@@ -125,7 +125,7 @@ def broken_text(person: str, metric: str, days: int) -> Text:
         _("{person}: {days} подряд — {metric}. Завтра можно начать новую!"),
         person=b(person),
         days=days_text(days),
-        metric=metric_title(metric).lower(),
+        metric=metric_name(metric).lower(),
     )
     blocks = [Block((line(b(_("💔 Серия прервалась"))),), keep=True), block(text)]
     return telegram(blocks, TELEGRAM_MESSAGE), bitrix(blocks)

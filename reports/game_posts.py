@@ -20,8 +20,8 @@ from kpi.contests import Standing, Standings
 from locales import _, ngettext
 from reports.build import Report
 from reports.caption import bitrix, telegram
-from reports.game_texts import kind_title, metric_title, quoted, value_text
-from reports.kpi_words import kpi_word, period_label
+from reports.game_texts import kind_title, quoted, value_text
+from reports.kpi_words import kpi_word, metric_name, period_label
 from reports.markup import (
     TELEGRAM_CAPTION,
     TELEGRAM_MESSAGE,
@@ -51,7 +51,7 @@ def _day(value: date) -> str:
 def _head(icon: str, title: str, st: Standings) -> Block:
     """The post's bold title ('🚀 Стартовал конкурс «Рывок»') and what the contest is."""
     c = st.contest
-    what = f"{metric_title(c.metric)} · {kind_title(c.kind)}"
+    what = f"{metric_name(c.metric)} · {kind_title(c.kind)}"
     scope = short(kpi_word(st.scope.name))
     return Block(
         (
@@ -216,7 +216,7 @@ def _podium(st: Standings, winners: list[Standing], fmt: Fmt) -> bytes:
     c = st.contest
     header = Header(
         _("Итоги конкурса {name}").format(name=quoted(c.name)),
-        f"{metric_title(c.metric)} · {period_label(st.period)} · {kpi_word(st.scope.name)}",
+        f"{metric_name(c.metric)} · {period_label(st.period)} · {kpi_word(st.scope.name)}",
         _("итоги на {when}").format(when=fmt.when(fmt.now)),
     )
     places = [Place(r.name, value_text(c.metric, r.value, fmt)) for r in winners]

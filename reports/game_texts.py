@@ -12,19 +12,6 @@ from types import MappingProxyType
 from locales import N_, _, ngettext
 from reports.text import Fmt, count, number
 
-METRIC_TITLES = MappingProxyType(
-    {
-        "calls": N_("Звонки"),
-        "successful_calls": N_("Успешные звонки"),
-        "talk_minutes": N_("Минуты разговоров"),
-        "meetings": N_("Встречи"),
-        "emails": N_("Письма"),
-        "new_deals": N_("Новые сделки"),
-        "deals_won": N_("Выигранные сделки"),
-        "revenue": N_("Выручка"),
-        "points": N_("Баллы"),
-    }
-)
 KIND_TITLES = MappingProxyType(
     {"top": N_("Кто больше"), "target": N_("Гонка до цели"), "teams": N_("Команда на команду")}
 )
@@ -46,12 +33,6 @@ BADGE_TITLES = MappingProxyType(
     }
 )
 STREAK_TITLE = N_("🔥 Серии")
-
-
-def metric_title(metric: str) -> str:
-    """'calls' -> 'Звонки' / 'Calls'; an unknown metric as its key."""
-    title = METRIC_TITLES.get(metric)
-    return metric if title is None else _(title)
 
 
 def kind_title(kind: str) -> str:

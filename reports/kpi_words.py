@@ -58,3 +58,25 @@ class Labelled(Protocol):
 def period_label(period: Labelled) -> str:
     """The period's label in the language in force ('ноябрь 2026' / 'November 2026')."""
     return period.label_en if language() == "en" else period.label_ru
+
+
+# The kpi metrics by name (kpi and the config know only their keys), for every text and sheet.
+METRIC_NAMES = MappingProxyType(
+    {
+        "calls": N_("Звонки"),
+        "successful_calls": N_("Успешные звонки"),
+        "talk_minutes": N_("Минуты разговоров"),
+        "meetings": N_("Встречи"),
+        "emails": N_("Письма"),
+        "new_deals": N_("Новые сделки"),
+        "deals_won": N_("Выигранные сделки"),
+        "revenue": N_("Выручка"),
+        "points": N_("Баллы"),
+    }
+)
+
+
+def metric_name(key: str) -> str:
+    """'calls' -> 'Звонки' / 'Calls'; an unknown metric as its key."""
+    name = METRIC_NAMES.get(key)
+    return key if name is None else _(name)

@@ -29,8 +29,7 @@ from kpi.tasks import TasksReport
 from locales import _
 from reports.caption_channels import channels_tables
 from reports.caption_people import status_word
-from reports.game_texts import metric_title
-from reports.kpi_words import kpi_word
+from reports.kpi_words import kpi_word, metric_name
 from reports.tables import Col, Kind, Table, table, who
 
 
@@ -121,7 +120,7 @@ def _kpi(r: KpiReport) -> list[Table]:
         (
             kpi_word(row.employee),
             row.employee_id,
-            metric_title(name),
+            metric_name(name),
             m.plan,
             m.fact,
             m.expected_by_now,
@@ -254,7 +253,7 @@ def _streaks(r: StreaksReport) -> list[Table]:
         ("current_start", _("Серия с"), "date"),
     ]
     # the metric by its name, not its config key ("Звонки", not "calls")
-    rows = [dataclasses.replace(row, metric=metric_title(row.metric)) for row in r.rows]
+    rows = [dataclasses.replace(row, metric=metric_name(row.metric)) for row in r.rows]
     return [table(_("Серии"), cols, rows)]
 
 

@@ -41,7 +41,6 @@ from bot.game_texts import (
     WHOLE_TEAM,
     error_text,
     kind_title,
-    metric_title,
     prize_mark,
     span_title,
 )
@@ -49,6 +48,7 @@ from kpi.contest_input import ContestError
 from kpi.contests import CONTEST_METRICS, KINDS
 from kpi.settings import KpiSettings
 from locales import _
+from reports.kpi_words import metric_name
 from reports.markup import bb_text
 from store.models import Department
 
@@ -80,11 +80,11 @@ def contest_reply(
         return _(STEP_KIND), _keyboard([(kind_title(k), k) for k in KINDS], 1)
     kind = words.kind or "top"
     if words.metric is None:
-        choices = [(metric_title(m), f"{base} {m}") for m in CONTEST_METRICS]
+        choices = [(metric_name(m), f"{base} {m}") for m in CONTEST_METRICS]
         return _(STEP_METRIC).format(kind=kind_title(kind)), _keyboard(choices, 3)
     if words.period is None:
         choices = [(span_title(span), f"{base} {span}") for span in SPANS]
-        text = _(STEP_PERIOD).format(kind=kind_title(kind), metric=metric_title(words.metric))
+        text = _(STEP_PERIOD).format(kind=kind_title(kind), metric=metric_name(words.metric))
         return text, _keyboard(choices, 2)
     return _finish(session, settings, rules, viewer, words=words, params=params, now=now)
 

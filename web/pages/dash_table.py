@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from locales import _
-from reports.kpi_words import kpi_word
+from reports.kpi_words import kpi_word, metric_name
 from web.pages import formats, texts
 
 LABEL_KEYS = ("employee", "source", "reason", "stage", "title")
@@ -154,7 +154,7 @@ def _column_labels(rows: list[dict[str, Any]], columns: list[str]) -> list[tuple
     for key in columns:
         value = next((r[key] for r in rows if isinstance(r.get(key), dict)), None)
         if key == "metrics" and isinstance(value, dict):
-            labels.extend((f"metrics.{m}", _(texts.METRIC_NAMES.get(m) or m)) for m in value)
+            labels.extend((f"metrics.{m}", metric_name(m)) for m in value)
         else:
             labels.append((key, _(texts.COLUMNS.get(key) or key)))
     return labels

@@ -13,6 +13,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 import locales
 from locales import _
+from reports.kpi_words import metric_name
 from web.pages import texts
 
 WEB = Path(__file__).resolve().parent.parent
@@ -46,6 +47,7 @@ def environment() -> Environment:
         locales.gettext, locales.ngettext, newstyle=True
     )
     env.globals["t"] = texts
+    env.globals["metric_name"] = metric_name
     env.globals["asset"] = asset_url
     return env
 

@@ -36,17 +36,6 @@ TOTALS = {
     "revenue": N_("Выручка"),
 }
 
-METRIC_NAMES = {
-    "calls": N_("Звонки"),
-    "successful_calls": N_("Успешные звонки"),
-    "talk_minutes": N_("Минуты разговоров"),
-    "meetings": N_("Встречи"),
-    "emails": N_("Письма"),
-    "new_deals": N_("Новые сделки"),
-    "deals_won": N_("Выигранные сделки"),
-    "revenue": N_("Выручка"),
-    "points": N_("Очки"),
-}
 
 # Dashboard
 DASHBOARD = N_("Дашборд")

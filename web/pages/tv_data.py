@@ -24,7 +24,7 @@ from kpi.scope import Scope
 from kpi.settings import KpiSettings
 from locales import _
 from reports.build import build_report
-from reports.kpi_words import kpi_word
+from reports.kpi_words import kpi_word, metric_name
 from store.models import Deal
 from web.pages import formats, texts
 
@@ -189,7 +189,7 @@ def _contest(
     )
     return ContestView(
         name=contest.name,
-        metric=_(texts.METRIC_NAMES.get(metric, metric)),
+        metric=metric_name(metric),
         until=_(texts.CONTEST_UNTIL).format(day=formats.day_month(contest.end_day)),
         prize=contest.prize or "",
         lines=lines,

@@ -49,7 +49,6 @@ from bot.game_texts import (
     WHOLE_TEAM,
     error_text,
     kind_title,
-    metric_title,
     span_title,
 )
 from bot.telegram.contest_keyboards import (
@@ -66,6 +65,7 @@ from bot.telegram.present import reply
 from kpi.contest_input import ContestDraft, ContestError
 from kpi.contests import CONTEST_METRICS
 from locales import _
+from reports.kpi_words import metric_name
 from store.models import Department
 
 
@@ -144,7 +144,7 @@ async def on_step(
     kind, metric = data.kind.value, data.metric.value
     if data.step is Step.KIND:
         buttons = [
-            (metric_title(m), ContestCb(step=Step.METRIC, kind=data.kind, metric=Metric(m)))
+            (metric_name(m), ContestCb(step=Step.METRIC, kind=data.kind, metric=Metric(m)))
             for m in CONTEST_METRICS
         ]
         await _edit(message, _(STEP_METRIC).format(kind=kind_title(kind)), keyboard_of(buttons, 3))
@@ -156,14 +156,14 @@ async def on_step(
             )
             for s in SPANS
         ]
-        text = _(STEP_PERIOD).format(kind=kind_title(kind), metric=metric_title(metric))
+        text = _(STEP_PERIOD).format(kind=kind_title(kind), metric=metric_name(metric))
         await _edit(message, text, keyboard_of(buttons, 2))
     elif data.step is Step.PERIOD:
         await state.set_state(ContestForm.prize)
         await state.update_data(kind=kind, metric=metric, span=data.span.value)
         template = STEP_PRIZE_TARGET if kind == "target" else STEP_PRIZE
         text = _(template).format(
-            kind=kind_title(kind), metric=metric_title(metric), period=span_title(data.span.value)
+            kind=kind_title(kind), metric=metric_name(metric), period=span_title(data.span.value)
         )
         markup = None
         if kind != "target":
