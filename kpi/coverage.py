@@ -11,6 +11,10 @@
   start of its latest communication before the period's end (null: never), ordered by title.
 - The total is the sum of the rows: its ``coverage`` is covered / clients over the scope and
   its ``uncovered`` every row's list in row order.
+
+Both periods are read in one statement from the clients' contacts the store keeps per kind
+and month (``kpi.last_contact``, ``store.contacts``): a few index entries per client instead
+of the period's activities and each uncovered client's walk back over its own.
 """
 
 from __future__ import annotations
