@@ -46,6 +46,12 @@ async def main(webhook_url: str, path: str) -> dict[str, object]:
         "bytes": client.bytes_received,
         "worst_method": worst,
         "worst_share": usage.get(worst, 0.0) / client.budget.limit,
+        # The biggest users of the budget, to see what a share is made of.
+        "shares": {
+            method: round(usage[method] / client.budget.limit, 4)
+            for method in sorted(usage, key=lambda m: -usage[m])[:3]
+        },
+        "by_method": dict(client.by_method),
     }
 
 

@@ -67,7 +67,8 @@ class Emulator:
             method="POST" if reset else "GET",
         )
         with urllib.request.urlopen(request, timeout=30) as reply:
-            return json.loads(reply.read())
+            figures: dict[str, Any] = json.loads(reply.read())
+        return figures
 
 
 def rate_bound(requests: int) -> float:
@@ -131,7 +132,8 @@ def test_full_sync_of_large_meets_the_rate_bound(emulator: Emulator, tmp_path: P
         f"  wall {wall:.1f} s | rate bound {bound:.1f} s | emulator serving "
         f"{figures['serving']:.1f} s | wall / max = {wall / floor:.2f}\n"
         f"  peak RSS {peak_mb:.0f} MB, 503s {stats['http_503']}, worst operating share "
-        f"{figures['worst_share']:.1%} ({figures['worst_method']})"
+        f"{figures['worst_share']:.1%} ({figures['worst_method']}); top shares "
+        + ", ".join(f"{m} {share:.1%}" for m, share in figures["shares"].items())
     )
     assert stats["http_503"] == 0
     assert rows / requests >= 2400
