@@ -43,16 +43,18 @@ from store.contacts_sql import (
     CALLS,
     SUMMARY,
     ClientMonth,
+    bound,
     call_failed,
     clients_match,
     contributions,
     counted,
-    in_texts,
+    listed,
     month_number,
     month_of,
+    prepared,
     rebuild,
     rebuild_all,
-    widen,
+    widen_ids,
 )
 from store.models import Activity, Call, Contact, Deal
 
@@ -71,19 +73,33 @@ class Before:
     """What a write of activities or calls is about to change, read before it."""
 
     model: type[SQLModel] | None = None
-    # by activity id: the activities written (activities) or whose calls are (calls)
+    # by activity id: the activities written (a write of activities)
     activities: dict[int, Contribution] = field(default_factory=dict)
-    call_ids: set[str] = field(default_factory=set)  # the calls' call ids, before and after
+    # a write of calls: their call ids (before and after) and their activities' call test
+    call_ids: set[str] = field(default_factory=set)
+    failed: dict[int, bool] = field(default_factory=dict)
 
 
-def _current(
-    session: Session, where: ColumnElement[bool], *, client: bool = True
-) -> dict[int, Contribution]:
-    """The contributions of the activities matching ``where``; with ``client`` False also of
-    those with no client (their client fields None), for a caller who knows the one they had."""
+def _failed(session: Session, call_ids: Iterable[str]) -> dict[int, bool]:
+    """The call test of the counted call activities with these call ids, by activity id."""
+    dialect = session.get_bind().dialect.name
+
+    def build() -> Any:
+        test = and_(
+            ACTIVITIES.c.type_id == ACTIVITY_CALL,
+            listed(dialect, ACTIVITIES.c.call_id, texts=True),
+        )
+        return select(ACTIVITIES.c.id, call_failed()).where(counted(test))
+
+    stmt = prepared(dialect, "failed", build)
+    rows = session.execute(stmt, {"ids": bound(dialect, call_ids)})
+    return {int(activity_id): bool(failed) for activity_id, failed in rows}
+
+
+def _current_query(where: ColumnElement[bool], *, client: bool = True) -> Any:
     if not client:
         where = and_(where, ACTIVITIES.c.completed == true(), ACTIVITIES.c.start_at.is_not(None))
-    query = select(
+    return select(
         ACTIVITIES.c.id,
         ACTIVITIES.c.client_type,
         ACTIVITIES.c.client_id,
@@ -92,9 +108,23 @@ def _current(
         call_failed(),
         ACTIVITIES.c.start_at,
     ).where(counted(where) if client else where)
+
+
+def _current(
+    session: Session, ids: Iterable[int], *, client: bool = True
+) -> dict[int, Contribution]:
+    """The contributions of the activities with these ids; with ``client`` False also of
+    those with no client (their client fields None), for a caller who knows the one they
+    had."""
+    dialect = session.get_bind().dialect.name
+
+    def build() -> Any:
+        return _current_query(listed(dialect, ACTIVITIES.c.id), client=client)
+
+    stmt = prepared(dialect, f"current_{client}", build)
     found: dict[int, Contribution] = {}
     for activity_id, client_type, client_id, type_id, provider, failed, start in session.execute(
-        query
+        stmt, {"ids": bound(dialect, ids)}
     ):
         found[int(activity_id)] = (client_type, client_id, type_id, provider, bool(failed), start)
     return found
@@ -142,9 +172,7 @@ def before_write(session: Session, model: type[SQLModel], rows: Iterable[Any]) -
     rows = list(rows)
     ids = sorted({int(r["id"] if isinstance(r, Mapping) else r) for r in rows})
     if model is Activity and ids:
-        return Before(
-            Activity, activities=_current(session, in_ids(session, ACTIVITIES.c.id, ids))
-        )
+        return Before(Activity, activities=_current(session, ids))
     if model is Call and ids:
         query = select(CALLS.c.call_id).where(in_ids(session, CALLS.c.id, ids))
         call_ids = {str(c) for c in session.execute(query).scalars()}
@@ -152,14 +180,8 @@ def before_write(session: Session, model: type[SQLModel], rows: Iterable[Any]) -
         call_ids.discard("")
         if not call_ids:
             return Before(Call)
-        return Before(Call, _current(session, _calling(session, call_ids)), call_ids)
+        return Before(Call, call_ids=call_ids, failed=_failed(session, call_ids))
     return Before(model)
-
-
-def _calling(session: Session, call_ids: Iterable[str]) -> ColumnElement[bool]:
-    return and_(
-        ACTIVITIES.c.type_id == ACTIVITY_CALL, in_texts(session, ACTIVITIES.c.call_id, call_ids)
-    )
 
 
 def after_write(
@@ -172,14 +194,18 @@ def after_write(
     done = sorted({int(i) for i in written})
     if before.model is Activity and done:
         olds = [before.activities[i] for i in done if i in before.activities]
-        _refresh(session, olds, in_ids(session, ACTIVITIES.c.id, done))
+        _refresh(session, olds, done)
     elif before.model is Call and done and before.call_ids:
         # Only an activity whose call test changed (failed or not) changes kind.
-        now = _current(session, _calling(session, before.call_ids))
-        changed = sorted(i for i, c in now.items() if before.activities.get(i) != c)
-        olds = [before.activities[i] for i in changed if i in before.activities]
+        now = _failed(session, before.call_ids)
+        changed = sorted(i for i, failed in now.items() if before.failed.get(i) != failed)
         if changed:
-            _refresh(session, olds, in_ids(session, ACTIVITIES.c.id, changed))
+            current = _current(session, changed)
+            # what they were: the same activity, the other side of the call test
+            olds = [
+                (*c[:4], before.failed[i], c[5]) for i, c in current.items() if i in before.failed
+            ]
+            _refresh(session, olds, changed)
     if moved:
         _moved(session, moved)
 
@@ -187,18 +213,19 @@ def after_write(
 def _moved(session: Session, moved: Sequence[Moved]) -> None:
     """Activities changed client: the rows of the client they had may narrow."""
     ids = [m[0] for m in moved]
-    now = _current(session, in_ids(session, ACTIVITIES.c.id, ids), client=False)
+    now = _current(session, ids, client=False)
     olds = [
         (m[1], m[2], *now[m[0]][2:])
         for m in moved
         if m[0] in now and m[1] is not None and m[2] is not None
     ]
-    _refresh(session, olds, in_ids(session, ACTIVITIES.c.id, ids))
+    _refresh(session, olds, ids)
 
 
-def _refresh(session: Session, olds: Sequence[Contribution], where: ColumnElement[bool]) -> None:
+def _refresh(session: Session, olds: Sequence[Contribution], ids: Sequence[int]) -> None:
+    """The months ``olds`` may narrow are rebuilt; the activities ``ids`` widen theirs."""
     rebuild(session, _holding(session, olds))
-    widen(session, where)
+    widen_ids(session, ids)
 
 
 __all__ = [

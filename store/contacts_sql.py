@@ -9,11 +9,12 @@ one definition of a row, used to add activities (``widen``), to recompute a clie
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     ColumnElement,
     Integer,
     String,
@@ -118,16 +119,13 @@ def _dialect(session: Session) -> str:
     return session.get_bind().dialect.name
 
 
-def widen(session: Session, where: ColumnElement[bool]) -> None:
-    """Add the activities matching ``where``: a row's first only moves earlier here, its
-    latest only later."""
-    dialect = _dialect(session)
+def _widen_statement(dialect: str, where: ColumnElement[bool]) -> Any:
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     stmt = insert(SUMMARY).from_select(
         [*_KEY, "first_at", "last_at"], contributions(dialect, where)
     )
     new = stmt.excluded
-    stmt = stmt.on_conflict_do_update(
+    return stmt.on_conflict_do_update(
         index_elements=list(_KEY),
         set_={
             "first_at": case(
@@ -139,7 +137,51 @@ def widen(session: Session, where: ColumnElement[bool]) -> None:
         },
         where=or_(new.first_at < SUMMARY.c.first_at, new.last_at > SUMMARY.c.last_at),
     )
-    session.execute(stmt)
+
+
+def widen(session: Session, where: ColumnElement[bool]) -> None:
+    """Add the activities matching ``where``: a row's first only moves earlier here, its
+    latest only later."""
+    session.execute(_widen_statement(_dialect(session), where))
+
+
+def widen_ids(session: Session, ids: Sequence[int]) -> None:
+    """``widen`` the activities with these ids (every chunk the sync writes: prepared once)."""
+    dialect = _dialect(session)
+    stmt = prepared(
+        dialect, "widen_ids", lambda: _widen_statement(dialect, listed(dialect, ACTIVITIES.c.id))
+    )
+    session.execute(stmt, {"ids": bound(dialect, ids)})
+
+
+# Statements built once per dialect: the writer runs them for every chunk of every sync,
+# and building the SQLAlchemy expression costs more than running it on a small chunk.
+_PREPARED: dict[tuple[str, str], Any] = {}
+
+
+def prepared(dialect: str, name: str, build: Callable[[], Any]) -> Any:
+    key = (dialect, name)
+    if key not in _PREPARED:
+        _PREPARED[key] = build()
+    return _PREPARED[key]
+
+
+def listed(dialect: str, column: Any, *, texts: bool = False) -> ColumnElement[bool]:
+    """``column IN :ids``, the list bound by ``bound`` (JSON on SQLite, an array on
+    PostgreSQL, as ``store.clients.in_ids``)."""
+    if dialect == "sqlite":
+        each = func.json_each(bindparam("ids", type_=String())).table_valued("value")
+        inside: ColumnElement[bool] = column.in_(select(each.c.value))
+        return inside
+    kind = ARRAY(String()) if texts else ARRAY(BigInteger())
+    anyof: ColumnElement[bool] = column == any_(bindparam("ids", type_=kind))
+    return anyof
+
+
+def bound(dialect: str, values: Iterable[Any]) -> Any:
+    """The ``:ids`` value of a ``listed`` test."""
+    wanted = sorted(values)
+    return json.dumps(wanted) if dialect == "sqlite" else wanted
 
 
 def clients_match(session: Session, table: Any, clients: Iterable[tuple[int, int]]) -> Any:
@@ -186,14 +228,3 @@ def rebuild_all(session: Session) -> None:
     """Recompute every row (a store migrated with activities, or a check)."""
     session.execute(delete(SUMMARY))
     widen(session, true())
-
-
-def in_texts(session: Session, column: Any, values: Iterable[str]) -> ColumnElement[bool]:
-    """``column IN values`` with the values as one bound value (see ``store.clients.in_ids``)."""
-    wanted = sorted(values)
-    if session.get_bind().dialect.name == "sqlite":
-        each = func.json_each(json.dumps(wanted)).table_valued("value")
-        found: ColumnElement[bool] = column.in_(select(each.c.value))
-        return found
-    listed: ColumnElement[bool] = column == any_(bindparam(None, wanted, type_=ARRAY(String())))
-    return listed
