@@ -19,6 +19,9 @@ Placeholders are Python's ``str.format`` fields (``"{n} сделка"``), so a t
 them. Plural ids carry ``{n}`` where the count goes::
 
     ngettext("{n} сделка", "{n} сделок", deals).format(n=count(deals))
+
+One Russian text that English says two ways takes a context: ``pgettext("plan",
+"выполнено")`` is "met", the tasks' plain "выполнено" is "completed".
 """
 
 from locales.catalog import (
