@@ -54,6 +54,13 @@ def reference_store(new_store: str, tmp_path: Path) -> Iterator[str]:
         yield url
 
 
+def _paced(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A paced portal client, so that a first sync lasts seconds, not a fraction of one: the
+    second sync must arrive while it is at work (a whole small sync is ~20 requests)."""
+    monkeypatch.setenv("CRM_PULSE_PORTAL__REQUESTS_PER_SECOND", "4")
+    monkeypatch.setenv("CRM_PULSE_PORTAL__BURST", "1")
+
+
 async def _quiet_fetched(webhook: str, url: str) -> int:
     report = await clean_sync(webhook, url)
     assert report.ok, report.errors
@@ -80,7 +87,10 @@ async def test_two_syncs_at_once_on_a_new_store(
         assert await _quiet_fetched(emulator.webhook_url, new_store) <= quiet_limit(clean)
 
 
-async def test_a_second_sync_that_may_not_wait_says_one_is_running(tmp_path: Path) -> None:
+async def test_a_second_sync_that_may_not_wait_says_one_is_running(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _paced(monkeypatch)
     store = f"sqlite:///{tmp_path / 'store.db'}"
     async with serving() as emulator:
         config = write_config(tmp_path / "config.toml", emulator.webhook_url, store)
@@ -102,8 +112,9 @@ async def test_a_second_sync_that_may_not_wait_says_one_is_running(tmp_path: Pat
 
 
 async def test_a_sync_beside_run_on_one_store(
-    new_store: str, reference_store: str, tmp_path: Path
+    new_store: str, reference_store: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    _paced(monkeypatch)
     extra = """
 [web]
 port = 0
