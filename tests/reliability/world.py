@@ -41,6 +41,11 @@ from tests.e2e.process import cli
 SCALE = cast(Scale, os.environ.get("CRM_PULSE_RELIABILITY_SCALE", "small"))
 SEED = 5
 LAST_DAY = date(2026, 11, 19)
+# The sync reads history_days back from the real clock, while the portal's data ends on a
+# fixed day: with the default 400 days the window's edge crosses the oldest rows as the
+# clock moves, and a sync made minutes after the reference one could miss a row the
+# reference holds (seen at 09:00 UTC on 2026-12-04). Ten years keeps every row inside.
+HISTORY_DAYS = 3650
 # The tables a sync writes (entities and their links); the rest belong to the bot and jobs.
 SYNCED = (
     "departments",
@@ -78,6 +83,8 @@ webhook_url = "{webhook_url}"
 max_retries = 2
 [storage]
 url = "{storage_url}"
+[sync]
+history_days = {HISTORY_DAYS}
 [logging]
 level = "INFO"
 {extra}
@@ -92,6 +99,7 @@ def config_of(webhook_url: str, storage_url: str) -> Config:
         {
             "portal": {"webhook_url": webhook_url, "max_retries": 2},
             "storage": {"url": storage_url},
+            "sync": {"history_days": HISTORY_DAYS},
         }
     )
 
